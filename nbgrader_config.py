@@ -1,0 +1,49 @@
+"""nbgrader configuration mapping nbgrader onto this repository's layout.
+
+solutions/exNN_slug/   nbgrader *source* (reference answers, hidden tests)
+exercises/exNN_slug/   nbgrader *release* (generated; never hand-edited)
+grading/               git-ignored working folder: submitted/, autograded/,
+                       feedback/ and the gradebook (rebuildable from solutions/)
+"""
+import os
+
+c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = _HERE
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.submitted_directory = os.path.join("grading", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("grading", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_HERE, "grading", "gradebook.db")
+c.CourseDirectory.course_id = "feature-geometry"
+
+# Every notebook runs on the standard Python 3 kernel.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ExecutePreprocessor.kernel_name = "python3"
+c.Execute.timeout = 120           # seconds per cell
+c.Execute.startup_timeout = 60    # seconds for the kernel to come up
+c.Execute.interrupt_on_timeout = True
+c.Execute.iopub_timeout = 30
+
+# A harmless warning on stderr must not zero a test cell: drop warning lines
+# (Python's "...Warning: ..." and logging's "WARNING") before grading.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?m)^.*(Warning:|WARNING).*$"
+
+# Feedback never shows hidden tests.
+c.ClearHiddenTests.enabled = True
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# A student who deleted a test cell gets it back when grading.
+c.OverwriteCells.add_missing_cells = True
+
+# Long outputs are trimmed in graded notebooks and feedback.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 100

@@ -1,0 +1,64 @@
+"""environment.yml mirrors pyproject.toml's dependency list (main + test extras)."""
+from __future__ import annotations
+
+import re
+import sys
+
+import yaml
+
+import nbtools
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REQ_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(\[[^\]]*\])?\s*([^;#]*)")
+
+
+def _parse(req: str) -> tuple[str, str]:
+    m = REQ_RE.match(req)
+    assert m, f"cannot parse requirement {req!r}"
+    name = m.group(1).lower().replace("_", "-")
+    spec = ",".join(sorted(s.strip() for s in m.group(3).split(",") if s.strip()))
+    return name, spec
+
+
+def _pyproject() -> dict[str, str]:
+    data = tomllib.loads((nbtools.ROOT / "pyproject.toml").read_text())
+    reqs = list(data["project"]["dependencies"]) + list(data["project"]["optional-dependencies"]["test"])
+    return dict(_parse(r) for r in reqs)
+
+
+def _environment() -> dict[str, str]:
+    env = yaml.safe_load((nbtools.ROOT / "environment.yml").read_text())
+    out = {}
+    for dep in env["dependencies"]:
+        items = dep["pip"] if isinstance(dep, dict) else [dep]
+        for item in items:
+            name, spec = _parse(item)
+            if name not in {"python", "pip"}:
+                out[name] = spec
+    return out
+
+
+def test_same_packages_and_versions():
+    py, env = _pyproject(), _environment()
+    assert set(py) == set(env), (
+        f"only in pyproject.toml: {sorted(set(py) - set(env))}; only in environment.yml: {sorted(set(env) - set(py))}"
+    )
+    differ = {n: (py[n], env[n]) for n in py if py[n] != env[n]}
+    assert not differ, f"version specifiers differ (pyproject, environment.yml): {differ}"
+
+
+def test_python_floor_matches():
+    data = tomllib.loads((nbtools.ROOT / "pyproject.toml").read_text())
+    env = yaml.safe_load((nbtools.ROOT / "environment.yml").read_text())
+    floor = data["project"]["requires-python"]
+    assert f"python{floor}" in [d.replace(" ", "") for d in env["dependencies"] if isinstance(d, str)]
+
+
+def test_parser_sees_differences():
+    """The comparison is not vacuous: a changed specifier is detected."""
+    assert _parse("numpy>=1.26") != _parse("numpy>=2")
+    assert _parse("nbgrader>=0.9.5,<0.10") == _parse("nbgrader <0.10, >=0.9.5")
