@@ -6,10 +6,18 @@ grading/               git-ignored working folder: submitted/, autograded/,
                        feedback/ and the gradebook (rebuildable from solutions/)
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The gradebook's folder must exist before nbgrader opens it, and nbgrader runs the
+# `alembic` command from the same environment when it creates a new gradebook.
+os.makedirs(os.path.join(_HERE, "grading"), exist_ok=True)
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 c.CourseDirectory.root = _HERE
 c.CourseDirectory.source_directory = "solutions"

@@ -1,0 +1,18 @@
+# Mutant: recomputes the head width as d_model // n_heads instead of using d_head
+def layer_weight_shapes(d_model, n_heads, d_head, d_mlp, n_kv_heads=None, gated=False):
+    """Layer weight shapes that assume n_heads * d_head == d_model."""
+    if n_kv_heads is None:
+        n_kv_heads = n_heads
+    for value in (d_model, n_heads, d_head, d_mlp, n_kv_heads):
+        if not isinstance(value, int) or value <= 0:
+            raise ValueError(f"sizes must be positive integers, got {value!r}")
+    if n_heads % n_kv_heads:
+        raise ValueError(f"n_kv_heads={n_kv_heads} must divide n_heads={n_heads}")
+    head = d_model // n_heads
+    shapes = {"W_Q": (d_model, n_heads * head), "W_K": (d_model, n_kv_heads * head),
+              "W_V": (d_model, n_kv_heads * head), "W_O": (n_heads * head, d_model)}
+    if gated:
+        shapes["W_gate"] = (d_model, d_mlp)
+    shapes["W_up"] = (d_model, d_mlp)
+    shapes["W_down"] = (d_mlp, d_model)
+    return shapes

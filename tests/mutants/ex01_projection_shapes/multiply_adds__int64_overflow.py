@@ -1,0 +1,14 @@
+# Mutant: multiplies with np.prod in int64, which silently overflows for large counts
+import numpy as np
+
+
+def multiply_adds(n_tokens, shapes):
+    """Per-projection cost computed in fixed-width integers."""
+    if not isinstance(n_tokens, int) or isinstance(n_tokens, bool) or n_tokens <= 0:
+        raise ValueError(f"n_tokens must be a positive integer, got {n_tokens!r}")
+    costs = {}
+    for name, shape in shapes.items():
+        if not (isinstance(shape, tuple) and len(shape) == 2 and all(isinstance(s, int) and s > 0 for s in shape)):
+            raise ValueError(f"bad shape for {name!r}: {shape!r}")
+        costs[name] = int(np.prod([n_tokens, shape[0], shape[1]], dtype=np.int64))
+    return costs
