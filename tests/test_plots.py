@@ -1,0 +1,172 @@
+"""Tests for course_utils.plots: returns Axes, labelled figures, no global state, clear errors."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+
+from course_utils import plots  # noqa: E402
+
+W_Q = np.array([[1, 0], [0, 1], [1, -1], [0, 2]])
+H = np.array([2, -1, 3, 0])
+
+# One call per public plotting function; each draws on the Axes it is given.
+CALLS = {
+    "plot_projection_blocks": lambda ax: plots.plot_projection_blocks(3, 4, 2, highlight=(1, 0), ax=ax),
+    "plot_column_reading": lambda ax: plots.plot_column_reading(H, W_Q, 1, ax=ax),
+    "plot_signed_bars": lambda ax: plots.plot_signed_bars([1.0, -2.0], ["a", "b"], title="T", xlabel="X",
+                                                          ylabel="Y", ax=ax),
+    "plot_series": lambda ax: plots.plot_series([1, 2, 4], {"gemm": [1, 2, 3], "gemv": [1, 1, 1]}, title="T",
+                                                xlabel="X", ylabel="Y", logx=True, ax=ax),
+    "plot_widths": lambda ax: plots.plot_widths(["W_Q", "W_up"], [576, 576], [576, 1536], title="T", ax=ax),
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
+def _rc_snapshot() -> dict:
+    return {k: v for k, v in plt.rcParams.items() if not k.startswith("backend")}
+
+
+def test_every_public_function_is_exercised() -> None:
+    public = {name for name in plots.__all__ if name.startswith("plot_")}
+    assert public == set(CALLS)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_draws_on_given_axes_with_title_and_labels(name: str) -> None:
+    fig, ax = plt.subplots()
+    before_rc = _rc_snapshot()
+    before_figs = plt.get_fignums()
+    out = CALLS[name](ax)
+    assert out is ax and isinstance(out, Axes)
+    assert ax.get_title().strip() and ax.get_xlabel().strip() and ax.get_ylabel().strip()
+    assert plt.get_fignums() == before_figs, "a plot function given an Axes must not open a new figure"
+    assert _rc_snapshot() == before_rc, "a plot function changed global rcParams"
+    assert ax.has_data() or ax.patches or ax.images
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_creates_one_figure_when_no_axes(name: str) -> None:
+    ax = CALLS[name](None)
+    assert isinstance(ax, Axes)
+    assert len(plt.get_fignums()) == 1
+
+
+def test_palette_is_okabe_ito() -> None:
+    assert len(plots.OKABE_ITO) == 8 and len(set(plots.PALETTE)) == 8
+    assert set(plots.PALETTE) == set(plots.OKABE_ITO.values())
+    assert to_rgb(plots.OKABE_ITO["vermillion"]) == pytest.approx((213 / 255, 94 / 255, 0.0))
+    assert plots.PALETTE[0] == plots.OKABE_ITO["blue"]
+
+
+def test_importing_plots_does_not_touch_rcparams_or_show() -> None:
+    code = (
+        "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
+        "shown = []; plt.show = lambda *a, **k: shown.append(1)\n"
+        "before = dict(plt.rcParams)\n"
+        "import course_utils.plots as p\n"
+        "ax = p.plot_projection_blocks(2, 3, 4)\n"
+        "assert dict(plt.rcParams) == before, 'rcParams changed'\n"
+        "assert not shown, 'plt.show() was called'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_projection_blocks_geometry() -> None:
+    """X, W and Y are drawn with areas n*d_in, d_in*d_out and n*d_out (one square per number)."""
+    ax = plots.plot_projection_blocks(3, 5, 2)
+    areas = sorted(round(p.get_width() * p.get_height()) for p in ax.patches)
+    assert areas == sorted([3 * 5, 5 * 2, 3 * 2])
+    assert ax.get_title() == "[3, 5] × [5, 2] = [3, 2]"
+    texts = {t.get_text() for t in ax.texts}
+    assert {"X\n[3, 5]", "W\n[5, 2]", "Y\n[3, 2]"} <= texts
+
+
+def test_projection_blocks_highlight_marks_row_column_and_cell() -> None:
+    ax = plots.plot_projection_blocks(3, 4, 2, highlight=(2, 1), note="cost: 24 multiply-adds")
+    # three plain blocks + row outline + column outline + output cell
+    assert len(ax.patches) == 6
+    row, col, cell = ax.patches[3:]
+    assert (row.get_width(), row.get_height()) == (4, 1)
+    assert (col.get_width(), col.get_height()) == (1, 4)
+    assert (cell.get_width(), cell.get_height()) == (1, 1) and cell.get_x() == 1
+    assert "Y[2, 1]" in ax.get_title()
+    assert "cost: 24 multiply-adds" in ax.get_xlabel()
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, pattern",
+    [((0, 4, 2), {}, "n must be a positive integer"),
+     ((3, 2.5, 2), {}, "d_in must be a positive integer"),
+     ((3, 4, 2), {"highlight": (3, 0)}, r"outside Y, which has shape \(3, 2\)")],
+)
+def test_projection_blocks_bad_input(args: tuple, kwargs: dict, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_projection_blocks(*args, **kwargs)
+
+
+def test_column_reading_outlines_requested_column() -> None:
+    ax = plots.plot_column_reading(H, W_Q, 1, input_labels=["a", "b", "c", "d"])
+    outline = ax.patches[0]
+    assert outline.get_x() == pytest.approx(1 + 2 - 0.5)  # W columns start at picture column 2
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c", "d"]
+    shown = [t.get_text() for t in ax.texts]
+    assert len(shown) == 4 * (1 + 2) and "-1" in shown
+    assert ax.get_title() == "output[1] = h · W[:, 1]"
+
+
+@pytest.mark.parametrize(
+    "h, W, j, pattern",
+    [(H, W_Q.T, 0, "same d_in"), (H, W_Q, 2, "W has 2 columns"), (H[:, None], W_Q, 0, "shape")],
+)
+def test_column_reading_bad_input(h: np.ndarray, W: np.ndarray, j: int, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        plots.plot_column_reading(h, W, j)
+
+
+def test_signed_bars_colours_by_sign() -> None:
+    ax = plots.plot_signed_bars([2.0, -1.0, 0.0], ["x", "y", "z"], title="T", xlabel="X", ylabel="Y")
+    bars = [p for p in ax.patches]
+    assert [b.get_height() for b in bars] == [2.0, -1.0, 0.0]
+    assert to_rgb(bars[0].get_facecolor()) == pytest.approx(to_rgb(plots.OKABE_ITO["blue"]))
+    assert to_rgb(bars[1].get_facecolor()) == pytest.approx(to_rgb(plots.OKABE_ITO["vermillion"]))
+    with pytest.raises(ValueError, match="one label per value"):
+        plots.plot_signed_bars([1.0, 2.0], ["only one"], title="T", xlabel="X", ylabel="Y")
+
+
+def test_series_lines_legend_and_log_axis() -> None:
+    ax = plots.plot_series([1, 2, 4], {"a": [3, 2, 1], "b": [1, 1, 1]}, title="T", xlabel="X", ylabel="Y",
+                           logx=True, logy=True)
+    assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
+    assert list(ax.get_lines()[0].get_ydata()) == [3, 2, 1]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_series([1, 2], {"a": [1, 2, 3]}, title="T", xlabel="X", ylabel="Y")
+    with pytest.raises(ValueError, match="empty"):
+        plots.plot_series([1, 2], {}, title="T", xlabel="X", ylabel="Y")
+
+
+def test_widths_names_each_kind() -> None:
+    ax = plots.plot_widths(["W_Q", "W_K", "W_up"], [576, 576, 576], [576, 192, 1536], title="T")
+    notes = " | ".join(t.get_text() for t in ax.texts)
+    assert re.search(r"576 → 576\s+\(same width\)", notes)
+    assert "576 → 192  (contract)" in notes and "576 → 1536  (expand)" in notes
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_widths(["a"], [1, 2], [1, 2], title="T")
