@@ -2,11 +2,38 @@
 exercises fail only where a stub raises NotImplementedError."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import nbtools
 
 RUNNABLE = nbtools.lessons() + nbtools.solution_notebooks()
+
+# Numbers the sources state, which the lesson must print (see shared sources index).
+# Each entry is a regular expression searched in the lesson's printed output.
+NUM = r"\s*,?\s*"
+SOURCE_NUMBERS = {
+    "01_projection_shapes.ipynb": {
+        "[2,-1,3,0] @ W_q = [5,-4]": r"\[\s*5\.?0*" + NUM + r"-4\.?0*\s*\]",
+        "[2,-1,3,0] @ W_k = [-4,8]": r"\[\s*-4\.?0*" + NUM + r"8\.?0*\s*\]",
+        "X @ W_q = [[0.68,0.66],[0.24,1.80],[0.22,-0.54]]":
+            r"0\.68" + NUM + r"0\.66\s*\]" + NUM + r"\[\s*0\.24" + NUM + r"1\.80?\s*\]" + NUM
+            + r"\[\s*0\.22" + NUM + r"-0\.54",
+        "GPT-2 small d_mlp 3072 and vocab 50257": r"3072(?s:.*)50257",
+    },
+}
+
+
+def _printed(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "stream":
+                parts.append(out.get("text", ""))
+            elif "text/plain" in out.get("data", {}):
+                parts.append(out["data"]["text/plain"])
+    return "\n".join(parts)
 
 
 def _fmt_error(index: int, out: dict) -> str:
@@ -25,6 +52,21 @@ def test_notebook_runs_without_error(path):
     nb = nbtools.execute(path)
     # nbclient raises on the first error; this is a second guard for errors printed as outputs.
     assert not nbtools.error_outputs(nb)
+    printed = _printed(nb)
+    missing = [name for name, pattern in SOURCE_NUMBERS.get(path.name, {}).items()
+               if not re.search(pattern, printed)]
+    assert not missing, f"{path.name} no longer prints these source numbers: {missing}"
+
+
+def test_source_number_patterns_are_not_vacuous():
+    """Each pattern matches the source's numbers and rejects a wrong result."""
+    patterns = SOURCE_NUMBERS["01_projection_shapes.ipynb"]
+    assert re.search(patterns["[2,-1,3,0] @ W_q = [5,-4]"], "h @ W_q = [ 5 -4]")
+    assert not re.search(patterns["[2,-1,3,0] @ W_q = [5,-4]"], "h @ W_q = [ 5 4]")
+    good = "[[ 0.68  0.66]\n [ 0.24  1.8 ]\n [ 0.22 -0.54]]"
+    key = "X @ W_q = [[0.68,0.66],[0.24,1.80],[0.22,-0.54]]"
+    assert re.search(patterns[key], good)
+    assert not re.search(patterns[key], good.replace("0.24", "0.42"))
 
 
 def _is_stub_failure(out: dict) -> bool:
