@@ -1,0 +1,122 @@
+"""The ``course`` command: release, collect, grade, feedback, export and report."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+
+from .course import Course, CourseError
+
+SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.I)
+
+
+def parse_size(text: str) -> int:
+    """``"2G"``, ``"512M"``, ``"1.5GiB"`` -> bytes."""
+    match = SIZE_RE.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"memory size {text!r} not understood: use e.g. 512M or 2G")
+    scale = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[match.group(2).lower()]
+    return int(float(match.group(1)) * scale)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="course", description=__doc__)
+    p.add_argument("--root", type=Path, default=None,
+                   help="course folder (default: nearest folder with nbgrader_config.py)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("release", help="regenerate exercises/ from solutions/ and validate them")
+    r.add_argument("exercise", nargs="?", help="one exercise (default: all)")
+    r.add_argument("--no-validate", action="store_true", help="skip running the notebooks")
+
+    c = sub.add_parser("collect", help="import submissions from an LMS zip or a folder")
+    c.add_argument("exercise")
+    c.add_argument("source", type=Path, help="zip file or folder of submissions")
+    c.add_argument("--pattern", default=None,
+                   help="regex with a named group 'student' matched against each file path")
+    c.add_argument("--force", action="store_true", help="replace existing submissions")
+
+    g = sub.add_parser("grade", help="autograde every collected submission in sandboxes")
+    g.add_argument("exercise")
+    g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers")
+    g.add_argument("--timeout", type=_positive, default=None, help="seconds per cell")
+    g.add_argument("--memory", type=parse_size, default=parse_size("2G"), help="memory per student")
+    g.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto")
+    g.add_argument("--student", action="append", dest="students", help="grade only these students")
+    g.add_argument("--no-progress", action="store_true")
+
+    f = sub.add_parser("feedback", help="per-student HTML feedback without hidden tests")
+    f.add_argument("exercise")
+
+    e = sub.add_parser("export", help="CSV: one row per student, one column per graded cell")
+    e.add_argument("exercise", nargs="?")
+    e.add_argument("-o", "--output", type=Path, default=None, help="CSV path (default: stdout)")
+
+    s = sub.add_parser("report", help="summary table: distribution, pass rates, flags")
+    s.add_argument("exercise")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``course`` console script. Returns the exit code."""
+    args = build_parser().parse_args(argv)
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    warnings.showwarning = lambda msg, cat, *a, **k: print(f"WARNING: {msg}", file=sys.stderr)
+    try:
+        course = Course.load(args.root)
+        if args.command == "grade":
+            return _grade(course, args)
+        if args.command == "release":
+            from .release import release
+            return release(course, args.exercise, validate=not args.no_validate)
+        if args.command == "collect":
+            from .collect import collect
+            return collect(course, args.exercise, args.source, args.pattern, args.force)
+        if args.command == "feedback":
+            from .feedback import write_feedback
+            return write_feedback(course, args.exercise)
+        if args.command == "export":
+            from .export import export
+            return export(course, args.exercise, args.output)
+        if args.command == "report":
+            from .report import report
+            return report(course, args.exercise)
+    except CourseError as exc:
+        print(f"course {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _grade(course: Course, args: argparse.Namespace) -> int:
+    from .grade import Options, grade_class
+    from .report import summary_line
+
+    if args.jobs < 1:
+        raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
+    opts = Options(jobs=args.jobs, timeout=args.timeout or course.timeout, memory=args.memory,
+                   sandbox=args.sandbox, students=args.students, progress=not args.no_progress)
+    records = grade_class(course, args.exercise, opts)
+    print(summary_line(records))
+    for rec in records:
+        if rec.status != "graded":
+            print(f"  {rec.student}: {rec.status}: {'; '.join(rec.reasons)}")
+    broken = [r for r in records if any("the sandbox failed" in why for why in r.reasons)]
+    if records and len(broken) == len(records):
+        print("course grade: the grading sandbox could not run any submission; set "
+              "COURSE_GRADING_DEBUG=1 to see why", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

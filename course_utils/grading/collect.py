@@ -1,0 +1,150 @@
+"""``course collect``: import an LMS download (zip or folder) into nbgrader's ``submitted/`` layout.
+
+File names must carry the student id. Built-in patterns cover Canvas
+(``smithjane_LATE_12345_67890_ex01.ipynb``), Moodle
+(``Jane Smith_12345_assignsubmission_file_/ex01.ipynb``) and a plain folder per
+student (``12345/ex01.ipynb``); ``--pattern`` takes any regex with a named group
+``student``. Unknown files, duplicates and existing submissions are reported,
+never silently dropped or overwritten.
+"""
+from __future__ import annotations
+
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from .course import Course, CourseError
+
+PATTERNS = [
+    re.compile(r"^(?:.*/)?[^/_]+_(?:[Ll][Aa][Tt][Ee]_)?(?P<student>\d+)_\d+_(?P<file>[^/]+)$"),
+    re.compile(r"^(?:.*/)?[^/]+?_(?P<student>\d+)_assignsubmission_[a-z]+_/(?P<file>.+)$"),
+    re.compile(r"^(?P<student>[A-Za-z0-9_.@-]+)/(?P<file>[^/]+)$"),
+]
+STUDENT_OK = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+RESUBMIT = re.compile(r"-(\d+)(\.ipynb)$")
+MAX_FILE = 50 << 20
+
+
+@dataclass
+class Entry:
+    path: str
+    data_size: int
+    mtime: float
+    read: object  # callable returning bytes
+
+
+@dataclass
+class Outcome:
+    collected: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _entries(source: Path) -> list[Entry]:
+    if source.is_dir():
+        return [Entry(str(p.relative_to(source).as_posix()), p.stat().st_size, p.stat().st_mtime,
+                      (lambda p=p: p.read_bytes())) for p in sorted(source.rglob("*")) if p.is_file()]
+    if zipfile.is_zipfile(source):
+        zf = zipfile.ZipFile(source)
+        return [Entry(i.filename, i.file_size, time.mktime(i.date_time + (0, 0, -1)),
+                      (lambda i=i: zf.read(i))) for i in zf.infolist() if not i.is_dir()]
+    raise CourseError(f"{source} is neither a folder nor a zip file")
+
+
+def _match(path: str, patterns: list[re.Pattern]) -> tuple[str, str] | None:
+    for pat in patterns:
+        m = pat.search(path)
+        if m and m.groupdict().get("student"):
+            name = m.groupdict().get("file") or PurePosixPath(path).name
+            return m.group("student"), name
+    return None
+
+
+def collect(course: Course, exercise: str, source: Path, pattern: str | None = None,
+            force: bool = False) -> int:
+    """Copy submissions into ``submitted/STUDENT/EX/``; prints a report; returns the exit code."""
+    course.check_exercise(exercise)
+    if not source.exists():
+        raise CourseError(f"{source} does not exist: pass the LMS zip download or a folder")
+    try:
+        patterns = [re.compile(pattern)] if pattern else PATTERNS
+    except re.error as exc:
+        raise CourseError(f"--pattern is not a valid regex: {exc}") from None
+    if pattern and "student" not in patterns[0].groupindex:
+        raise CourseError("--pattern needs a named group (?P<student>...) for the student id")
+    expected = sorted(p.name for p in (course.source / exercise).glob("*.ipynb"))
+    out = Outcome()
+    per_student: dict[str, list[tuple[str, Entry]]] = {}
+    for entry in _entries(source):
+        parts = PurePosixPath(entry.path).parts
+        if entry.path.startswith("/") or ".." in parts or any(p.startswith("__MACOSX") for p in parts):
+            out.unknown.append(entry.path)
+            continue
+        found = _match(entry.path, patterns)
+        if not found or not STUDENT_OK.match(found[0]):
+            out.unknown.append(entry.path)
+            continue
+        per_student.setdefault(found[0], []).append((found[1], entry))
+    for student, files in sorted(per_student.items()):
+        dest = course.submitted / student / exercise
+        if dest.exists() and not force:
+            out.skipped.append(student)
+            continue
+        chosen = _choose(student, files, expected, out)
+        if not chosen:
+            continue
+        dest.mkdir(parents=True, exist_ok=True)
+        newest = 0.0
+        for name, entry in chosen.items():
+            if entry.data_size > MAX_FILE:
+                out.notes.append(f"{student}: {entry.path} is larger than 50 MB, not copied")
+                continue
+            (dest / name).write_bytes(entry.read())
+            newest = max(newest, entry.mtime)
+        stamp = datetime.fromtimestamp(newest, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        (dest / "timestamp.txt").write_text(stamp + "\n", encoding="utf-8")
+        out.collected.append(student)
+    _print(out, exercise, course)
+    return 0 if out.collected or out.skipped else 1
+
+
+def _choose(student: str, files: list[tuple[str, Entry]], expected: list[str],
+            out: Outcome) -> dict[str, Entry]:
+    notebooks = [(n, e) for n, e in files if n.endswith(".ipynb")]
+    chosen: dict[str, Entry] = {}
+    groups: dict[str, list[tuple[int, str, Entry]]] = {}
+    for name, entry in notebooks:
+        m = RESUBMIT.search(name)
+        base = RESUBMIT.sub(r"\2", name) if m else name
+        target = base if base in expected else (expected[0] if len(expected) == 1 else base)
+        groups.setdefault(target, []).append((int(m.group(1)) if m else 0, name, entry))
+    for target, items in groups.items():
+        items.sort(key=lambda t: (t[0], t[2].mtime))
+        if len(items) > 1:
+            out.duplicates.append(f"{student}: {', '.join(i[1] for i in items)} -> kept {items[-1][1]}")
+        if items[-1][1] != target:
+            out.notes.append(f"{student}: {items[-1][1]} saved as {target}")
+        chosen[target] = items[-1][2]
+    for name, entry in files:
+        if not name.endswith(".ipynb"):
+            chosen.setdefault(PurePosixPath(name).name, entry)
+            out.notes.append(f"{student}: extra file {name}")
+    if not groups:
+        out.notes.append(f"{student}: no notebook in the submission ({', '.join(n for n, _ in files)})")
+    return chosen
+
+
+def _print(out: Outcome, exercise: str, course: Course) -> None:
+    print(f"collected {len(out.collected)} submission(s) of {exercise} into {course.submitted}")
+    for title, items in (("already collected (use --force to replace)", out.skipped),
+                         ("duplicates", out.duplicates), ("unknown files (ignored)", out.unknown),
+                         ("notes", out.notes)):
+        if items:
+            print(f"{title}:")
+            for item in items:
+                print(f"  {item}")

@@ -1,0 +1,281 @@
+"""``course grade``: autograde a whole class in parallel sandboxes, one bad submission at a time.
+
+Flow per student (host side): read the submitted bytes (never modified), parse,
+sanitize against the trusted template, scan; run the code cells in a warm
+sandboxed worker; score with nbgrader's rules; write the graded notebook, the
+record and the gradebook. Nothing a student does can stop the batch.
+"""
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .course import Course, CourseError
+from .pool import Limits, RunResult, Worker, WorkerError
+from .records import Record
+from .sandbox import choose_mode, default_spec
+from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
+from .scan import scan_sources
+from .scoring import cell_score
+from .template import NotebookTemplate
+
+MAX_NOTEBOOK_BYTES = 50 << 20
+MAX_EXTRA_BYTES = 5 << 20
+IMPORT_RE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+
+
+@dataclass
+class Job:
+    student: str
+    record: Record
+    notebooks: list[tuple[NotebookTemplate, Sanitized | None]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    timestamp: str | None = None
+
+
+@dataclass
+class Options:
+    jobs: int = 2
+    timeout: float = 60.0
+    memory: int = 2 << 30
+    sandbox: str = "auto"
+    students: list[str] | None = None
+    progress: bool = True
+
+
+def warm_modules(templates: list[NotebookTemplate]) -> list[str]:
+    """Modules the instructor's cells import: pre-imported once in every zygote."""
+    names = ["numpy"]
+    for tpl in templates:
+        for cell in tpl.cells:
+            if cell.cell_type == "code" and cell.kind in ("test", "locked"):
+                for a, b in IMPORT_RE.findall(cell.source):
+                    name = a or b
+                    if name and name not in names:
+                        names.append(name)
+    return names
+
+
+def prepare(course: Course, exercise: str, student: str, templates: list[NotebookTemplate]) -> Job:
+    """Read and sanitize one student's submission (read-only access to their folder)."""
+    folder = course.submitted / student / exercise
+    record = Record(student, exercise)
+    job = Job(student, record)
+    ts_file = folder / "timestamp.txt"
+    if ts_file.is_file():
+        job.timestamp = ts_file.read_text(encoding="utf-8", errors="replace").strip() or None
+        record.timestamp = job.timestamp
+    expected = {f"{t.name}.ipynb" for t in templates}
+    present = sorted(p.name for p in folder.iterdir() if p.is_file())
+    others = [n for n in present if n.endswith(".ipynb") and n not in expected]
+    extra = [n for n in present if not n.endswith(".ipynb") and n != "timestamp.txt"]
+    size = 0
+    for name in extra:
+        data = (folder / name).read_bytes() if (folder / name).stat().st_size <= MAX_EXTRA_BYTES else b""
+        size += len(data)
+        if data and size <= MAX_EXTRA_BYTES:
+            job.files[name] = data
+    if extra:
+        record.notes.append(f"extra files: {', '.join(extra)}")
+    for tpl in templates:
+        for cell in tpl.graded():
+            record.max_scores[f"{tpl.name}:{cell.grade_id}"] = cell.points
+        path = folder / f"{tpl.name}.ipynb"
+        if not path.is_file() and len(templates) == 1 and len(others) == 1:
+            path = folder / others[0]
+            record.reasons.append(f"notebook was named {others[0]!r}, not {tpl.name + '.ipynb'!r}; "
+                                  "graded anyway")
+            others = []
+        if not path.is_file():
+            record.status = "error"
+            record.reasons.append(f"no {tpl.name}.ipynb in the submission "
+                                  f"(found: {', '.join(present) or 'nothing'})")
+            job.notebooks.append((tpl, None))
+            continue
+        try:
+            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+                raise SubmissionError(f"notebook is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+            cells, notes = parse_notebook(path.read_bytes())
+        except SubmissionError as exc:
+            record.status = "error"
+            record.reasons.append(f"{path.name}: {exc}")
+            job.notebooks.append((tpl, None))
+            continue
+        clean = sanitize(cells, tpl)
+        record.notes += notes + clean.notes
+        record.reasons += clean.flags
+        student_code = [c.source for c in clean.cells if c.cell_type == "code" and c.kind not in
+                        ("test", "locked")]
+        record.reasons += [f"review: {why}" for why in scan_sources(student_code)]
+        job.notebooks.append((tpl, clean))
+    for name in others:
+        record.notes.append(f"unexpected notebook {name} ignored")
+    return job
+
+
+def finish(job: Job, results: list[RunResult | None]) -> None:
+    """Attach outputs, score every graded cell and settle the status."""
+    record = job.record
+    for (tpl, clean), result in zip(job.notebooks, results):
+        if clean is None:
+            continue
+        code = [c for c in clean.cells if c.cell_type == "code"]
+        if result is not None:
+            for cell, out in zip(code, result.cells):
+                cell.outputs = out.get("outputs", [])
+                cell.execution_count = out.get("execution_count")
+            for index in result.timeouts:
+                if 0 <= index < len(code):
+                    where = code[index].grade_id or f"code cell {index + 1}"
+                    record.reasons.append(f"{where} exceeded the time limit and was interrupted")
+            if result.fatal:
+                record.status = "error"
+                at = result.fatal_cell
+                where = (code[at].grade_id if at is not None and 0 <= at < len(code) else None)
+                record.reasons.append(result.fatal + (f" (cell {where!r})" if where else ""))
+        ran = {c.grade_id: c for c in clean.cells if c.grade_id}
+        for cell in tpl.graded():
+            record.max_scores[f"{tpl.name}:{cell.grade_id}"] = cell.points
+            record.scores[f"{tpl.name}:{cell.grade_id}"] = cell_score(ran.get(cell.grade_id), cell)
+    if record.status != "error":
+        record.status = "flagged" if record.reasons else "graded"
+
+
+def graded_notebook(clean: Sanitized, tpl: NotebookTemplate) -> dict:
+    """The graded notebook as nbformat v4 JSON, with nbgrader metadata from the template."""
+    known = tpl.by_id()
+    cells = []
+    for i, c in enumerate(clean.cells):
+        cell: dict = {"cell_type": c.cell_type, "id": f"cell-{i:03d}", "metadata": {}, "source": c.source}
+        if c.grade_id:
+            t = known[c.grade_id]
+            cell["metadata"]["nbgrader"] = {
+                "grade_id": c.grade_id, "grade": t.graded, "solution": t.kind in ("answer", "manual"),
+                "locked": t.kind in ("test", "locked"), "task": t.kind == "task",
+                "schema_version": 3, **({"points": t.points} if t.graded else {})}
+        if c.cell_type == "code":
+            cell["outputs"] = c.outputs
+            cell["execution_count"] = c.execution_count
+        cells.append(cell)
+    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                        "language": "python"}}}
+
+
+def _worker_loop(worker_box: list, make_worker, jobs: "queue.Queue", out: "queue.Queue",
+                 limits: Limits) -> None:
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        started = time.perf_counter()
+        results: list[RunResult | None] = []
+        for tpl, clean in job.notebooks:
+            if clean is None or job.record.status == "error":
+                results.append(None)
+                continue
+            code = [c.source for c in clean.cells if c.cell_type == "code"]
+            try:
+                if worker_box[0] is None or not worker_box[0].alive():
+                    worker_box[0] = make_worker()
+                result = worker_box[0].run(code, limits, job.files, notebook=f"{tpl.name}.ipynb")
+            except WorkerError as exc:
+                result = RunResult(fatal=f"the sandbox failed: {exc}", worker_failed=True)
+            if result.worker_failed and worker_box[0] is not None:
+                worker_box[0].close()
+                worker_box[0] = None
+            results.append(result)
+        job.record.run_seconds = time.perf_counter() - started
+        out.put((job, results))
+
+
+def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list[Record]:
+    """Grade every submission of ``exercise``; returns the records (also saved to disk)."""
+    from .gradebook_io import has_assignment, open_gradebook, register_assignment
+    from .template import load_templates
+
+    course.check_exercise(exercise)
+    students = opts.students or course.students(exercise)
+    if not students:
+        raise CourseError(f"no submissions for {exercise} in {course.submitted} "
+                          f"(expected {course.submitted}/STUDENT/{exercise}/): run `course collect`")
+    with open_gradebook(course) as gb:
+        if not has_assignment(gb, exercise):
+            log(f"{exercise} is not in the gradebook yet: registering it with nbgrader")
+            register_assignment(course, exercise)
+    with open_gradebook(course) as gb:
+        templates = load_templates(gb, exercise, course.source)
+        mode = choose_mode(opts.sandbox)
+        spec = default_spec(course.root, course.hidden_folders(), mode)
+        limits = Limits(timeout=opts.timeout, memory=opts.memory)
+        warm = warm_modules(templates)
+        jobs_q: queue.Queue = queue.Queue()
+        out_q: queue.Queue = queue.Queue()
+        prepared = [prepare(course, exercise, s, templates) for s in students]
+        n_workers = max(1, min(opts.jobs, len(prepared)))
+        boxes: list[list] = [[None] for _ in range(n_workers)]
+        threads = [threading.Thread(target=_worker_loop, daemon=True,
+                                    args=(boxes[i], lambda: Worker(spec, warm), jobs_q, out_q, limits))
+                   for i in range(n_workers)]
+        for job in prepared:
+            jobs_q.put(job)
+        for _ in threads:
+            jobs_q.put(None)
+        for t in threads:
+            t.start()
+        records = []
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(prepared), desc=f"grading {exercise}", unit="student",
+                   disable=not opts.progress)
+        try:
+            for _ in prepared:
+                job, results = out_q.get()
+                finish(job, results)
+                _store(course, gb, job, templates)
+                records.append(job.record)
+                bar.update(1)
+        finally:
+            bar.close()
+            for t in threads:
+                t.join(timeout=60)
+            for box in boxes:
+                if box[0] is not None:
+                    box[0].close()
+    return sorted(records, key=lambda r: r.student)
+
+
+def _store(course: Course, gb, job: Job, templates: list[NotebookTemplate]) -> None:
+    from .gradebook_io import write_record
+
+    record = job.record
+    dest = course.autograded / job.student / record.exercise
+    dest.mkdir(parents=True, exist_ok=True)
+    for tpl, clean in job.notebooks:
+        if clean is not None:
+            path = dest / f"{tpl.name}.ipynb"
+            path.write_text(json.dumps(graded_notebook(clean, tpl), indent=1), encoding="utf-8")
+    if job.timestamp:
+        (dest / "timestamp.txt").write_text(job.timestamp + "\n", encoding="utf-8")
+    try:
+        late = write_record(gb, record, [t.name for t in templates], job.timestamp)
+    except Exception as exc:  # a malformed timestamp must not stop the class
+        gb.db.rollback()
+        record.reasons.append(f"timestamp {job.timestamp!r} not understood ({exc}); stored without it")
+        late = write_record(gb, record, [t.name for t in templates], None)
+        if record.status == "graded":
+            record.status = "flagged"
+    if late > 0:
+        record.seconds_late = late
+        record.reasons.append(f"late by {_duration(late)}")
+        if record.status == "graded":
+            record.status = "flagged"
+    record.save(course.status_dir(record.exercise))
+
+
+def _duration(seconds: float) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"

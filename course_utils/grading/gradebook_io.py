@@ -1,0 +1,88 @@
+"""All gradebook access, from the trusted host process only (never from a sandbox)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+
+
+from .course import Course, CourseError, quiet_nbgrader_import
+from .records import Record
+
+
+def open_gradebook(course: Course):
+    """An open nbgrader ``Gradebook`` for the course (use as a context manager)."""
+    quiet_nbgrader_import()
+    from nbgrader.api import Gradebook
+
+    if course.db_path is not None:
+        course.db_path.parent.mkdir(parents=True, exist_ok=True)
+    return Gradebook(course.db_url, course.course_id or None)
+
+
+def has_assignment(gb, exercise: str) -> bool:
+    from nbgrader.api import MissingEntry
+
+    try:
+        assignment = gb.find_assignment(exercise)
+    except MissingEntry:
+        return False
+    return bool(assignment.notebooks)
+
+
+def register_assignment(course: Course, exercise: str) -> None:
+    """Record ``exercise`` in the gradebook with nbgrader, leaving ``exercises/`` untouched.
+
+    Raises
+    ------
+    CourseError
+        When nbgrader cannot process the source notebook.
+    """
+    quiet_nbgrader_import()
+    with tempfile.TemporaryDirectory(prefix="course-register-") as tmp:
+        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", exercise, "--force",
+               f"--CourseDirectory.release_directory={tmp}", "--log-level=WARN"]
+        if course.db_path is not None:
+            course.db_path.parent.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise CourseError(f"nbgrader could not register {exercise} in the gradebook:\n"
+                          f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def write_record(gb, record: Record, notebooks: list[str], timestamp: str | None) -> float:
+    """Store one student's scores; returns seconds late (0 when on time or unknown)."""
+    gb.update_or_create_student(record.student)
+    if timestamp:
+        sub = gb.update_or_create_submission(record.exercise, record.student, timestamp=timestamp)
+    else:
+        sub = gb.update_or_create_submission(record.exercise, record.student)
+    for key, max_score in record.max_scores.items():
+        nb_name, gid = key.split(":", 1)
+        grade = gb.find_grade(gid, nb_name, record.exercise, record.student)
+        score = None if record.status == "error" else record.scores.get(key)
+        grade.auto_score = score
+        grade.needs_manual_grade = grade.manual_score is not None or score is None
+    gb.db.commit()
+    return float(sub.total_seconds_late or 0.0)
+
+
+def gradebook_totals(gb, exercise: str) -> dict[str, dict[str, float | None]]:
+    """Current scores (manual overrides included) per student: ``{student: {nb:gid: score}}``."""
+    out: dict[str, dict[str, float | None]] = {}
+    assignment = gb.find_assignment(exercise)
+    for sub in assignment.submissions:
+        cells = {}
+        for nb in sub.notebooks:
+            for grade in nb.grades:
+                value = grade.manual_score if grade.manual_score is not None else grade.auto_score
+                cells[f"{nb.name}:{grade.name}"] = value
+        out[sub.student.id] = cells
+    return out
+
+
+def check_exercise_in_gradebook(gb, course: Course, exercise: str) -> None:
+    if not has_assignment(gb, exercise):
+        raise CourseError(f"{exercise} is not in the gradebook: run `course release {exercise}`")
+
+

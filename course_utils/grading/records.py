@@ -1,0 +1,55 @@
+"""Per-student grading records: status, reasons and per-cell scores, one JSON file each.
+
+Statuses: ``graded`` (normal), ``flagged`` (graded, but needs a human look: see
+``reasons``), ``error`` (could not be graded: see ``reasons``; no score).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+STATUSES = ("graded", "flagged", "error")
+
+
+@dataclass
+class Record:
+    student: str
+    exercise: str
+    status: str = "graded"
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)
+    max_scores: dict[str, float] = field(default_factory=dict)
+    timestamp: str | None = None
+    seconds_late: float = 0.0
+    run_seconds: float = 0.0
+
+    @property
+    def total(self) -> float | None:
+        if self.status == "error":
+            return None
+        return float(sum(v for v in self.scores.values() if v is not None))
+
+    @property
+    def max_total(self) -> float:
+        return float(sum(self.max_scores.values()))
+
+    def save(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.student}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def load_records(folder: Path) -> dict[str, Record]:
+    """All records in ``folder`` keyed by student id."""
+    out = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out[data["student"]] = Record(**data)
+    return out

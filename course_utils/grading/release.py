@@ -1,0 +1,102 @@
+"""``course release``: regenerate ``exercises/`` with nbgrader and check the result.
+
+Checks: the solution notebook passes every test cell; the released notebook
+fails only with ``NotImplementedError`` (the stubs students replace).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .course import Course, CourseError, quiet_nbgrader_import
+
+
+def generate(course: Course, exercise: str) -> None:
+    """Run ``nbgrader generate_assignment`` for one exercise (also fills the gradebook)."""
+    quiet_nbgrader_import()
+    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", exercise, "--force",
+           "--log-level=WARN"]
+    if course.db_path is not None:
+        course.db_path.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise CourseError(f"nbgrader generate_assignment {exercise} failed:\n"
+                          f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+
+
+def _run_notebook(course: Course, path: Path, templates, worker, limits):
+    from .grade import finish, Job
+    from .records import Record
+    from .sanitize import parse_notebook, sanitize
+
+    tpl = next(t for t in templates if t.name == path.stem)
+    cells, _ = parse_notebook(path.read_bytes())
+    clean = sanitize(cells, tpl)
+    if path.parent.parent == course.source:  # the source notebook keeps its answers and tests
+        by_id = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in cells}
+        for rc in clean.cells:
+            if rc.grade_id in by_id:
+                src = by_id[rc.grade_id].get("source", "")
+                rc.source = "".join(src) if isinstance(src, list) else src
+    result = worker.run([c.source for c in clean.cells if c.cell_type == "code"], limits)
+    job = Job("release-check", Record("release-check", path.parent.name), [(tpl, clean)])
+    finish(job, [result])
+    return job.record, clean, result
+
+
+def validate_exercise(course: Course, exercise: str) -> list[str]:
+    """Problems found in the solution and release notebooks of ``exercise`` (empty when fine)."""
+    from .gradebook_io import open_gradebook
+    from .pool import Limits, Worker
+    from .sandbox import choose_mode, default_spec
+    from .template import load_templates
+
+    with open_gradebook(course) as gb:
+        templates = load_templates(gb, exercise, course.source)
+    spec = default_spec(course.root, course.hidden_folders(), choose_mode("auto"))
+    worker = Worker(spec, ["numpy"])
+    problems = []
+    limits = Limits(timeout=course.timeout)
+    try:
+        for tpl in templates:
+            rec, clean, result = _run_notebook(
+                course, course.source / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
+            if result.fatal:
+                problems.append(f"solution {tpl.name}: {result.fatal}")
+            for key, score in rec.scores.items():
+                tcell = next(c for c in tpl.cells if f"{tpl.name}:{c.grade_id}" == key)
+                if tcell.kind == "test" and score != rec.max_scores[key]:
+                    problems.append(f"solution {tpl.name}: test {tcell.grade_id} does not pass")
+            rec, clean, result = _run_notebook(
+                course, course.release / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
+            for cell in clean.cells:
+                for out in cell.outputs:
+                    if out.get("output_type") == "error" and out.get("ename") != "NotImplementedError":
+                        where = cell.grade_id or "an ordinary cell"
+                        problems.append(f"release {tpl.name}: {where} fails with {out.get('ename')}: "
+                                        f"{out.get('evalue')} (only NotImplementedError is expected)")
+    finally:
+        worker.close()
+    return problems
+
+
+def release(course: Course, exercise: str | None, validate: bool = True) -> int:
+    """Regenerate and check one exercise or all; returns the exit code (1 if a check failed)."""
+    if exercise:
+        course.check_exercise(exercise)
+    names = [exercise] if exercise else course.exercises()
+    bad = 0
+    for name in names:
+        generate(course, name)
+        print(f"{name}: released to {course.release / name}")
+        if not validate:
+            continue
+        problems = validate_exercise(course, name)
+        for problem in problems:
+            print(f"  PROBLEM {problem}")
+        if problems:
+            bad += 1
+        else:
+            print("  OK: the solution passes every test; the release fails only with NotImplementedError")
+    return 1 if bad else 0

@@ -1,0 +1,250 @@
+"""The simulated class: good, bad and malicious submissions with their exact expected outcome.
+
+Each case writes one student's folder under ``submitted/`` and states the
+expected status, total (``None`` when the submission cannot be graded), the
+per-question scores that matter and a phrase the reasons must contain.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from fixture_course import EXERCISE, REFERENCE, answered, find_cell
+
+WRONG = {
+    "project": "def project(W, x):\n    return W.T @ x[: W.shape[0]]\n",
+    "norms": "def norms(X):\n    return (X * X).sum(axis=1)\n",
+    "unit": "def unit(v):\n    return v / v.sum()\n",
+}
+NB = f"{EXERCISE}.ipynb"
+
+
+@dataclass
+class Case:
+    student: str
+    build: Callable[[Path, dict, Path], None]
+    status: str
+    total: float | None
+    reason: str = ""
+    scores: dict[str, float | None] = field(default_factory=dict)
+    nbgrader_safe: bool = False  # safe to run through plain nbgrader too
+
+
+def _write(folder: Path, nb: dict | bytes, name: str = NB) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = nb if isinstance(nb, bytes) else json.dumps(nb, indent=1).encode()
+    (folder / name).write_bytes(data)
+
+
+def nb_with(**answers: str) -> Callable[[Path, dict, Path], None]:
+    """A submission with the reference answers, some replaced by ``answers``."""
+    def build(folder: Path, release: dict, root: Path) -> None:
+        _write(folder, answered(release, {**REFERENCE, **answers}))
+    return build
+
+
+def _blank(folder, release, root):
+    _write(folder, release)
+
+
+def _partial(folder, release, root):
+    _write(folder, answered(release, {"project": REFERENCE["project"]}))
+
+
+def _mutate(fn: Callable[[dict], None], answers: dict | None = None):
+    def build(folder, release, root):
+        nb = answered(release, {**REFERENCE, **(answers or {})})
+        fn(nb)
+        _write(folder, nb)
+    return build
+
+
+def _skip_tag(nb):
+    find_cell(nb, "test_project")["metadata"]["tags"] = ["skip-execution"]
+
+
+def _duplicate(nb):
+    cell = find_cell(nb, "project")
+    nb["cells"].insert(nb["cells"].index(cell) + 1, copy.deepcopy(cell))
+
+
+def _delete_test(nb):
+    nb["cells"].remove(find_cell(nb, "test_norms"))
+
+
+def _edit_test(nb):
+    find_cell(nb, "test_project")["source"] = "pass\n"
+
+
+def _edit_strip(nb):
+    cell = find_cell(nb, "test_project")
+    cell["source"] = "pass\n"
+    cell["metadata"] = {}
+
+
+def _points(nb):
+    find_cell(nb, "test_unit")["metadata"]["nbgrader"]["points"] = 100
+
+
+def _markdown(nb):
+    cell = find_cell(nb, "project")
+    cell["cell_type"] = "markdown"
+    cell.pop("outputs", None)
+    cell.pop("execution_count", None)
+
+
+def _kernelspec(nb):
+    nb["metadata"]["kernelspec"] = {"name": "julia-1.9", "display_name": "Julia", "language": "julia"}
+
+
+def _invalid(folder, release, root):
+    _write(folder, b'{"cells": [ this is not json')
+
+
+def _v3(folder, release, root):
+    nb = answered(release)
+    cells = []
+    for c in nb["cells"]:
+        c3 = {"cell_type": c["cell_type"], "metadata": c["metadata"]}
+        if c["cell_type"] == "code":
+            c3.update(input=c["source"], language="python", outputs=[], collapsed=False)
+        else:
+            c3["source"] = c["source"]
+        cells.append(c3)
+    _write(folder, {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
+                    "worksheets": [{"cells": cells, "metadata": {}}]})
+
+
+def _wrong_name(folder, release, root):
+    _write(folder, answered(release), name=f"{EXERCISE} (1).ipynb")
+
+
+def _extra_files(folder, release, root):
+    _write(folder, answered(release, {**REFERENCE, "project": "from helper import project\n"}))
+    (folder / "helper.py").write_text("def project(W, x):\n    return W @ x\n")
+    (folder / "notes.txt").write_text("my notes\n")
+
+
+def _late(folder, release, root):
+    _write(folder, answered(release))
+    (folder / "timestamp.txt").write_text("2030-01-02 12:00:00.000000 UTC\n")
+
+
+def _on_time(folder, release, root):
+    _write(folder, answered(release))
+    (folder / "timestamp.txt").write_text("2030-01-01 08:00:00.000000 UTC\n")
+
+
+def _secrets_reader(root: Path) -> str:
+    paths = [root / "grading" / "gradebook.db", root / "solutions" / EXERCISE / NB,
+             root / "grading" / "submitted" / "s01_correct" / EXERCISE / NB, root / "nbgrader_config.py"]
+    return ("import os\nfound = []\n"
+            f"for p in {[str(p) for p in paths]!r}:\n"
+            "    try:\n        open(p, 'rb').read(1)\n        found.append(p)\n"
+            "    except OSError:\n        pass\n"
+            "print('LEAKED' if found else 'nothing readable', found)\n" + REFERENCE["project"])
+
+
+def _reader(folder, release, root):
+    _write(folder, answered(release, {**REFERENCE, "project": _secrets_reader(root)}))
+
+
+def _gradebook_writer(folder, release, root):
+    db = root / "grading" / "gradebook.db"
+    code = ("import sqlite3\n"
+            "try:\n"
+            f"    con = sqlite3.connect({str(db)!r})\n"
+            "    con.execute('UPDATE grade SET manual_score = 100')\n"
+            "    con.commit()\n"
+            "    print('rewrote grades')\n"
+            "except Exception as exc:\n"
+            "    print('no gradebook:', type(exc).__name__)\n")
+    _write(folder, answered(release, {**REFERENCE, "project": code + WRONG["project"]}))
+
+
+def _outside_writer(folder, release, root):
+    code = ("import os\n"
+            "for p in [" + repr(str(root / "ESCAPED.txt")) + ", '../../ESCAPED2.txt', "
+            + repr(str(root / "grading" / "submitted" / "s01_correct" / EXERCISE / "ESCAPED3.txt")) + "]:\n"
+            "    try:\n        open(p, 'w').write('x')\n    except OSError:\n        pass\n")
+    _write(folder, answered(release, {**REFERENCE, "project": code + REFERENCE["project"]}))
+
+
+EQ_TRUE = ("class Anything:\n    def __eq__(self, other):\n        return True\n"
+           "    def __getitem__(self, i):\n        return self\n"
+           "def norms(X):\n    return Anything()\n")
+PATCH = "import numpy as np\nnp.testing.assert_allclose = lambda *a, **k: None\n" + WRONG["project"]
+WARN = ("import warnings\n"
+        "def project(W, x):\n    warnings.warn('projection uses float64', UserWarning)\n    return W @ x\n")
+LOOP_FN = "def norms(X):\n    while True:\n        pass\n"
+LOOP_TOP = "while True:\n    pass\n" + REFERENCE["project"]
+NO_SIGINT = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+EXIT = "import os\nos._exit(3)\n"
+KILLED = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
+HOG = "hog = [bytearray(10**8) for _ in range(100)]\n" + REFERENCE["unit"]
+FORK_BOMB = "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.01)\n"
+BIG = "print('x' * 10_000_000)\n" + REFERENCE["project"]
+EXCEPTION = "def project(W, x):\n    raise ValueError('not today')\n"
+
+CASES = [
+    Case("s01_correct", nb_with(), "graded", 5.0, scores={"test_project": 2, "explain": None},
+         nbgrader_safe=True),
+    Case("s02_blank", _blank, "graded", 0.0, scores={"test_project": 0, "explain": 0}, nbgrader_safe=True),
+    Case("s03_partial", _partial, "graded", 2.0, scores={"test_project": 2, "test_unit": 0},
+         nbgrader_safe=True),
+    Case("s04_wrong", nb_with(**WRONG), "graded", 0.0, nbgrader_safe=True),
+    Case("s05_exception", nb_with(project=EXCEPTION), "graded", 3.0, scores={"test_project": 0}),
+    Case("s06_loop_function", nb_with(norms=LOOP_FN), "flagged", 4.0, "exceeded the time limit",
+         scores={"test_norms": 0}),
+    Case("s07_loop_top", nb_with(project=LOOP_TOP), "flagged", 3.0, "exceeded the time limit",
+         scores={"test_project": 0}),
+    Case("s08_sigint_ignored", nb_with(project=NO_SIGINT), "error", None, "did not stop when interrupted"),
+    Case("s09_os_exit", nb_with(project=EXIT), "error", None, "kernel died"),
+    Case("s10_kernel_killed", nb_with(project=KILLED), "error", None, "kernel died"),
+    Case("s11_memory_hog", nb_with(unit=HOG), "graded", 3.0, scores={"test_unit": 0}),
+    Case("s12_fork_bomb", nb_with(project=FORK_BOMB), "error", None, "processes"),
+    Case("s13_big_output", nb_with(project=BIG), "graded", 5.0),
+    Case("s14_write_outside", _outside_writer, "flagged", 5.0, "submitted"),
+    Case("s15_read_secrets", _reader, "flagged", 5.0, "gradebook", nbgrader_safe=True),
+    Case("s16_rewrite_gradebook", _gradebook_writer, "flagged", 3.0, "gradebook",
+         scores={"test_project": 0}, nbgrader_safe=True),
+    Case("s17_skip_execution", _mutate(_skip_tag, {"project": WRONG["project"]}), "flagged", 3.0,
+         "skip-execution", scores={"test_project": 0}, nbgrader_safe=True),
+    Case("s18_duplicate_cell", _mutate(_duplicate), "flagged", 5.0, "duplicated grade id"),
+    Case("s19_deleted_test", _mutate(_delete_test), "flagged", 5.0, "was deleted",
+         scores={"test_norms": 1}),
+    Case("s20_edited_test", _mutate(_edit_test, {"project": WRONG["project"]}), "flagged", 3.0,
+         "was edited", scores={"test_project": 0}, nbgrader_safe=True),
+    Case("s21_edited_test_stripped", _mutate(_edit_strip, {"project": WRONG["project"]}), "flagged", 3.0,
+         "was deleted", scores={"test_project": 0}),
+    Case("s22_changed_points", _mutate(_points), "flagged", 5.0, "points of 'test_unit'",
+         scores={"test_unit": 2}, nbgrader_safe=True),
+    Case("s23_answer_to_markdown", _mutate(_markdown), "flagged", 5.0, "changed from code to markdown"),
+    Case("s24_invalid_json", _invalid, "error", None, "invalid JSON"),
+    Case("s25_nbformat3", _v3, "graded", 5.0),
+    Case("s26_wrong_kernelspec", _mutate(_kernelspec), "graded", 5.0),
+    Case("s27_wrong_file_name", _wrong_name, "flagged", 5.0, "was named"),
+    Case("s28_extra_files", _extra_files, "graded", 5.0),
+    Case("s29_stderr_warning", nb_with(project=WARN), "graded", 5.0, scores={"test_project": 2},
+         nbgrader_safe=True),
+    Case("s30_eq_always_true", nb_with(norms=EQ_TRUE), "flagged", 5.0, "__eq__", scores={"test_norms": 1}),
+    Case("s31_patched_testing", nb_with(project=PATCH), "flagged", 5.0, "np.testing.assert_allclose",
+         scores={"test_project": 2}),
+    Case("s32_late", _late, "flagged", 5.0, "late by"),
+    Case("s33_on_time", _on_time, "graded", 5.0),
+]
+DUE = "2030-01-01 12:00:00"
+
+
+def build_class(root: Path, cases: list[Case] = CASES) -> dict[str, Path]:
+    """Write every case's submission under ``root``; returns the folder of each student."""
+    release = json.loads((root / "exercises" / EXERCISE / NB).read_text())
+    folders = {}
+    for case in cases:
+        folder = root / "grading" / "submitted" / case.student / EXERCISE
+        case.build(folder, release, root)
+        folders[case.student] = folder
+    return folders

@@ -1,0 +1,81 @@
+"""The simulated class: every good, bad and malicious submission gets its exact outcome."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from class_cases import CASES
+from grading_helpers import tree_hashes
+from fixture_course import EXERCISE
+
+pytestmark = pytest.mark.slow
+
+
+def _record(root: Path, student: str) -> dict:
+    return json.loads((root / "grading" / "status" / EXERCISE / f"{student}.json").read_text())
+
+
+def test_batch_finished_and_exit_code_zero(graded_class):
+    rc = (graded_class / "grade_rc.txt").read_text()
+    assert rc == "0", (graded_class / "grade_stderr.txt").read_text()[-3000:]
+    graded = sorted(p.stem for p in (graded_class / "grading" / "status" / EXERCISE).glob("*.json"))
+    assert graded == sorted(c.student for c in CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.student for c in CASES])
+def test_case_outcome(graded_class, case):
+    rec = _record(graded_class, case.student)
+    reasons = "; ".join(rec["reasons"])
+    assert rec["status"] == case.status, f"{case.student}: {rec['status']} ({reasons})"
+    if case.total is None:
+        total = None
+    else:
+        total = sum(v for v in rec["scores"].values() if v is not None)
+    assert total == case.total, f"{case.student}: scores {rec['scores']} ({reasons})"
+    for gid, expected in case.scores.items():
+        assert rec["scores"][f"{EXERCISE}:{gid}"] == expected, (gid, rec["scores"])
+    if case.reason:
+        assert case.reason in reasons, reasons
+    if case.status == "graded":
+        assert not rec["reasons"], reasons
+
+
+def test_submitted_files_byte_identical(graded_class):
+    before = json.loads((graded_class / "hashes_before.json").read_text())
+    assert tree_hashes(graded_class / "grading" / "submitted") == before
+
+
+def test_nothing_written_outside_the_sandbox(graded_class):
+    assert not list(graded_class.rglob("ESCAPED*"))
+    assert not (graded_class.parent / "ESCAPED2.txt").exists()
+
+
+def test_secrets_not_readable(graded_class):
+    nb = json.loads((graded_class / "grading" / "autograded" / "s15_read_secrets" / EXERCISE /
+                     f"{EXERCISE}.ipynb").read_text())
+    text = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    assert "nothing readable" in text and "LEAKED" not in text
+
+
+def test_gradebook_intact(graded_class):
+    con = sqlite3.connect(graded_class / "grading" / "gradebook.db")
+    rows = con.execute("SELECT count(*) FROM grade WHERE manual_score IS NOT NULL").fetchone()
+    assert rows == (0,)
+    auto = dict(con.execute(
+        "SELECT student.id, SUM(grade.auto_score) FROM grade "
+        "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+        "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+        "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
+    for case in CASES:
+        expected = case.total
+        got = auto[case.student]
+        assert (got or 0.0) == (expected or 0.0), case.student
+
+
+def test_big_output_is_capped(graded_class):
+    path = (graded_class / "grading" / "autograded" / "s13_big_output" / EXERCISE / f"{EXERCISE}.ipynb")
+    assert path.stat().st_size < 200_000
+    assert "output truncated" in path.read_text()

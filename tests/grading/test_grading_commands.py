@@ -1,0 +1,68 @@
+"""The instructor's other commands on the graded class: export, report, feedback; the fallback mode."""
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+
+from class_cases import CASES
+from grading_helpers import course_cmd
+from fixture_course import EXERCISE
+
+pytestmark = pytest.mark.slow
+BY = {c.student: c for c in CASES}
+
+
+def test_export_has_a_column_per_question_and_a_status(graded_class, tmp_path):
+    out = tmp_path / "grades.csv"
+    done = course_cmd(graded_class, "export", EXERCISE, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = {r["student"]: r for r in csv.DictReader(out.open())}
+    assert set(rows) == set(BY)
+    header = list(next(iter(rows.values())))
+    assert header[:6] == ["student", "test_project (2)", "test_norms (1)", "test_unit (2)", "explain (1)",
+                          "total"]
+    for student, case in BY.items():
+        row = rows[student]
+        assert row["status"] == case.status
+        assert row["total"] == ("" if case.total is None else f"{case.total:g}")
+    assert rows["s02_blank"]["total"] == "0" and rows["s02_blank"]["status"] == "graded"
+    assert rows["s24_invalid_json"]["total"] == "" and "invalid JSON" in rows["s24_invalid_json"]["reasons"]
+    assert rows["s01_correct"]["pending manual"] == "1"
+
+
+def test_report_lists_problems(graded_class):
+    done = course_cmd(graded_class, "report", EXERCISE)
+    assert done.returncode == 0, done.stderr
+    n_error = sum(c.status == "error" for c in CASES)
+    n_flag = sum(c.status == "flagged" for c in CASES)
+    assert f"{n_flag} flagged, {n_error} error" in done.stdout
+    assert "s12_fork_bomb [error]" in done.stdout and "test_project" in done.stdout
+
+
+def test_feedback_never_shows_hidden_tests(graded_class, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(graded_class, root)
+    done = course_cmd(root, "feedback", EXERCISE)
+    assert done.returncode == 0, done.stderr
+    pages = sorted((root / "grading" / "feedback").glob(f"*/{EXERCISE}/{EXERCISE}.html"))
+    assert len(pages) == len(CASES)
+    for page in pages:
+        text = page.read_text()
+        assert "SECRET-HIDDEN" not in text and "BEGIN HIDDEN TESTS" not in text, page
+    wrong = (root / "grading" / "feedback" / "s04_wrong" / EXERCISE / f"{EXERCISE}.html").read_text()
+    assert "0 / 6" in wrong and "one value per row" in wrong
+    bad = (root / "grading" / "feedback" / "s24_invalid_json" / EXERCISE / f"{EXERCISE}.html").read_text()
+    assert "could not be graded" in bad and "invalid JSON" in bad
+
+
+def test_without_bubblewrap_grading_warns_and_still_works(released_course, tmp_path):
+    from class_cases import build_class
+    root = tmp_path / "course"
+    shutil.copytree(released_course, root)
+    build_class(root, [BY["s01_correct"], BY["s02_blank"]])
+    done = course_cmd(root, "grade", EXERCISE, "--sandbox", "none", "--no-progress", "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    assert "WITHOUT filesystem isolation" in done.stderr
+    assert "2 submissions: 2 graded" in done.stdout

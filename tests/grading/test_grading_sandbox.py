@@ -1,0 +1,66 @@
+"""The sandboxed worker: students in the same warm worker cannot see each other."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course_utils.grading import sandbox
+from course_utils.grading.pool import Limits, Worker
+
+pytestmark = pytest.mark.skipif(
+    not (sandbox.bwrap_path() and sandbox.bwrap_works(sandbox.bwrap_path())),
+    reason="bubblewrap is not usable on this machine (the CI installs it)")
+
+LEAVE_TRACES = """
+import os, subprocess, numpy as np
+open('/tmp/work/left.txt', 'w').write('A')
+open('/tmp/left2.txt', 'w').write('A')
+subprocess.Popen(['sleep', '60'])
+np.leaked_by_a = 1
+SECRET_A = 'answer of student A'
+"""
+LOOK = """
+import os, numpy as np
+others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid(), os.getppid())]
+print(json.dumps({'files': sorted(os.listdir('/tmp/work')) + [f for f in ('/tmp/left2.txt',) if os.path.exists(f)],
+                  'procs': others, 'np': hasattr(np, 'leaked_by_a'), 'ns': 'SECRET_A' in globals()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    (root / "solutions").mkdir()
+    (root / "solutions" / "secret.txt").write_text("hidden")
+    w = Worker(sandbox.default_spec(root, [], "bwrap"), ["numpy"])
+    yield w, root
+    w.close()
+
+
+def test_next_student_starts_clean(worker):
+    w, _ = worker
+    first = w.run([LEAVE_TRACES], Limits(timeout=10))
+    assert first.fatal is None and not any(o["output_type"] == "error" for o in first.cells[0]["outputs"])
+    second = w.run(["import json", LOOK], Limits(timeout=10))
+    seen = json.loads(second.cells[1]["outputs"][0]["text"])
+    assert seen == {"files": [], "procs": [], "np": False, "ns": False}
+
+
+def test_course_folder_hidden_and_not_writable(worker):
+    w, root = worker
+    code = (f"import os\nprint(sorted(os.listdir({str(root)!r})))\n"
+            f"open({str(root / 'solutions' / 'secret.txt')!r})")
+    result = w.run([code, f"open({str(root / 'written.txt')!r}, 'w').write('x')"], Limits(timeout=10))
+    assert result.cells[0]["outputs"][0]["text"].strip() == "[]"
+    assert result.cells[0]["outputs"][-1]["ename"] == "FileNotFoundError"
+    assert result.cells[1]["outputs"][-1]["ename"] == "OSError"  # read-only file system
+    assert not (root / "written.txt").exists()
+
+
+def test_network_is_off(worker):
+    w, _ = worker
+    code = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+            "    print('online')\nexcept OSError:\n    print('offline')")
+    result = w.run([code], Limits(timeout=10))
+    assert result.cells[0]["outputs"][0]["text"].strip() == "offline"

@@ -1,0 +1,216 @@
+"""Fast unit tests of the grading pieces: sanitizing, scanning, scoring, hidden tests, collect, CLI."""
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+import zipfile
+
+import pytest
+
+from course_utils.grading import sandbox
+from course_utils.grading.cli import main, parse_size
+from course_utils.grading.collect import PATTERNS, _match
+from course_utils.grading.feedback import feedback_notebook, hidden_lines
+from course_utils.grading.sanitize import RunCell, SubmissionError, parse_notebook, sanitize
+from course_utils.grading.scan import scan_sources
+from course_utils.grading.scoring import cell_score
+from course_utils.grading.template import NotebookTemplate, TemplateCell, remove_hidden_tests
+from fixture_course import TESTS
+
+TEST_SRC = "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 2  # hidden-one\n### END HIDDEN TESTS\n"
+
+
+def template() -> NotebookTemplate:
+    return NotebookTemplate("nb", [
+        TemplateCell("answer", "answer", "code", "# YOUR CODE HERE\nraise NotImplementedError()"),
+        TemplateCell("test", "test", "code", TEST_SRC, 2.0),
+        TemplateCell("written", "manual", "markdown", "YOUR ANSWER HERE", 1.0),
+    ])
+
+
+def cell(gid, source, ctype="code", **nbg):
+    meta = {"nbgrader": {"grade_id": gid, **nbg}} if gid else {}
+    return {"cell_type": ctype, "metadata": meta, "source": source}
+
+
+def submission():
+    return [cell(None, "import math"), cell("answer", "def f(x):\n    return x\n"),
+            cell("test", remove_hidden_tests(TEST_SRC), points=2),
+            cell("written", "because", "markdown", points=1)]
+
+
+def test_remove_hidden_tests_keeps_visible_part():
+    assert remove_hidden_tests(TEST_SRC) == "assert f(1) == 1\n"
+    assert "hidden-one" not in remove_hidden_tests(TESTS["test_project"]) + remove_hidden_tests(
+        TESTS["test_unit"])
+
+
+def test_sanitize_restores_hidden_tests_and_flags_nothing_for_clean_submission():
+    out = sanitize(submission(), template())
+    test = next(c for c in out.cells if c.grade_id == "test")
+    assert "hidden-one" in test.source
+    assert out.flags == []
+
+
+def test_sanitize_removes_tags_and_flags_them_on_test_cells():
+    cells = submission()
+    cells[2]["metadata"]["tags"] = ["skip-execution"]
+    out = sanitize(cells, template())
+    assert any("skip-execution" in f for f in out.flags)
+
+
+def test_sanitize_duplicate_keeps_first_and_runs_copy_as_plain_cell():
+    cells = submission()
+    cells.insert(2, copy.deepcopy(cells[1]))
+    out = sanitize(cells, template())
+    assert [c.grade_id for c in out.cells].count("answer") == 1
+    assert len([c for c in out.cells if c.cell_type == "code"]) == 4
+    assert any("duplicated grade id 'answer'" in f for f in out.flags)
+
+
+def test_sanitize_restores_deleted_test_after_its_answer():
+    cells = submission()
+    del cells[2]
+    out = sanitize(cells, template())
+    ids = [c.grade_id for c in out.cells]
+    assert ids.index("test") == ids.index("answer") + 1
+    assert any("'test' was deleted" in f for f in out.flags)
+
+
+def test_sanitize_ignores_changed_points_and_cell_type():
+    cells = submission()
+    cells[2]["metadata"]["nbgrader"]["points"] = 50
+    cells[1]["cell_type"] = "markdown"
+    out = sanitize(cells, template())
+    assert next(c for c in out.cells if c.grade_id == "answer").cell_type == "code"
+    assert len(out.flags) == 2
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"{not json", "invalid JSON"), (b"[1, 2]", "not a JSON object"),
+    (b'{"nbformat": 2, "cells": []}', "unsupported nbformat 2")])
+def test_parse_notebook_rejects_bad_files_with_reason(data, message):
+    with pytest.raises(SubmissionError, match=message):
+        parse_notebook(data)
+
+
+def test_parse_notebook_reads_nbformat3():
+    nb3 = {"nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "code", "input": "x = 1", "metadata": {}},
+        {"cell_type": "heading", "level": 2, "source": "Title", "metadata": {}}]}]}
+    cells, notes = parse_notebook(json.dumps(nb3).encode())
+    assert cells[0]["source"] == "x = 1" and cells[1]["source"] == "## Title"
+    assert "nbformat 3" in notes[0]
+
+
+def _ran(source, outputs, kind="test"):
+    return RunCell("code", source, "test", kind, outputs, execution_count=1)
+
+
+def test_scoring_follows_nbgrader_rules():
+    tpl = template().cells[1]
+    err = {"output_type": "error", "ename": "AssertionError", "evalue": "", "traceback": []}
+    warn = {"output_type": "stream", "name": "stderr", "text": "UserWarning: careful\n"}
+    partial = {"output_type": "execute_result", "data": {"text/plain": "0.5"}, "metadata": {}}
+    assert cell_score(_ran(TEST_SRC, []), tpl) == 2.0
+    assert cell_score(_ran(TEST_SRC, [err]), tpl) == 0.0
+    assert cell_score(_ran(TEST_SRC, [warn]), tpl) == 2.0
+    assert cell_score(_ran(TEST_SRC, [partial]), tpl) == 0.5
+    assert cell_score(None, tpl) == 0.0
+    manual = template().cells[2]
+    assert cell_score(RunCell("markdown", "YOUR ANSWER HERE"), manual) == 0.0
+    assert cell_score(RunCell("markdown", "my answer"), manual) is None
+
+
+@pytest.mark.parametrize("code, phrase", [
+    ("import numpy as np\nnp.testing.assert_allclose = print", "np.testing.assert_allclose"),
+    ("import numpy.testing as npt\nsetattr(npt, 'assert_equal', print)", "setattr(npt"),
+    ("class A:\n    def __eq__(self, o):\n        return True", "__eq__"),
+    ("import os\nos._exit(0)", "os._exit"),
+    ("open('/course/grading/gradebook.db')", "gradebook"),
+    ("import ctypes", "ctypes"),
+])
+def test_scan_flags_tricks(code, phrase):
+    assert any(phrase in f for f in scan_sources([code])), scan_sources([code])
+
+
+def test_scan_leaves_ordinary_answers_alone():
+    code = ("import numpy as np\n%timeit np.zeros(3)\n"
+            "def f(W, x):\n    y = W @ x\n    np.testing.assert_allclose(y, y)\n    return y\n")
+    assert scan_sources([code]) == []
+
+
+def test_feedback_hides_hidden_tests_and_their_tracebacks():
+    nb = {"cells": [{"cell_type": "code", "source": TEST_SRC, "metadata": {"nbgrader": {"grade_id": "test"}},
+                     "execution_count": 3, "outputs": [{"output_type": "error", "ename": "AssertionError", "evalue": "",
+                                  "traceback": ["File <ipython-input-3-ab>:1\n----> 1 assert f(1) == 1\n      2 ### BEGIN HIDDEN TESTS", "File <ipython-input-2-cd>:2, in f(x)\n----> 2 return 1 / 0"]}]}]}
+    safe = json.dumps(feedback_notebook(nb, {"test": TEST_SRC}))
+    assert "hidden-one" not in safe and "BEGIN HIDDEN" not in safe and "AssertionError" in safe
+    assert "return 1 / 0" in safe  # the student's own frame stays
+    assert hidden_lines(TEST_SRC) == ["assert f(2) == 2  # hidden-one"]
+
+
+@pytest.mark.parametrize("path, student, name", [
+    ("smithjane_12345_67890_ex01.ipynb", "12345", "ex01.ipynb"),
+    ("doejohn_LATE_23456_1_ex01-1.ipynb", "23456", "ex01-1.ipynb"),
+    ("Jane Smith_777_assignsubmission_file_/ex01.ipynb", "777", "ex01.ipynb"),
+    ("s001/ex01.ipynb", "s001", "ex01.ipynb"),
+])
+def test_collect_patterns(path, student, name):
+    assert _match(path, PATTERNS) == (student, name)
+
+
+def test_collect_rejects_unknown_and_reports(tmp_path, capsys):
+    from fixture_course import make_course
+    root = make_course(tmp_path / "course")
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("smithjane_12345_1_exfx.ipynb", "{}")
+        zf.writestr("smithjane_12345_2_exfx-1.ipynb", "{}")
+        zf.writestr("../evil_1_2_exfx.ipynb", "{}")
+        zf.writestr("readme.txt", "hi")
+    assert main(["--root", str(root), "collect", "exfx", str(archive)]) == 0
+    out = capsys.readouterr().out
+    assert "readme.txt" in out and "../evil_1_2_exfx.ipynb" in out and "duplicates" in out
+    folder = root / "grading" / "submitted" / "12345" / "exfx"
+    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "timestamp.txt"]
+    assert not (tmp_path / "evil_1_2_exfx.ipynb").exists()
+
+
+def test_parse_size():
+    assert parse_size("2G") == 2 << 30 and parse_size("512M") == 512 << 20 and parse_size("1.5GiB") == 3 << 29
+    with pytest.raises(Exception, match="not understood"):
+        parse_size("lots")
+
+
+def test_cli_reports_unknown_exercise(tmp_path, capsys):
+    from fixture_course import make_course
+    root = make_course(tmp_path / "course")
+    assert main(["--root", str(root), "grade", "ex99"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown exercise 'ex99'" in err and "exfx" in err
+
+
+def test_cli_outside_a_course(tmp_path, capsys):
+    assert main(["--root", str(tmp_path), "report", "exfx"]) == 2
+    assert "no nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_fallback_warns_loudly(monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    with pytest.warns(sandbox.ReducedIsolationWarning, match="WITHOUT filesystem isolation"):
+        assert sandbox.choose_mode("auto") == "none"
+    with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
+        sandbox.choose_mode("bwrap")
+
+
+def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
+    spec = sandbox.default_spec(tmp_path, [tmp_path / "elsewhere"], "bwrap")
+    cmd = sandbox.worker_command(spec, 5)
+    assert cmd[cmd.index(str(tmp_path.resolve())) - 1] == "--tmpfs"
+    assert "--unshare-all" in cmd and "--die-with-parent" in cmd
+    assert cmd[-2:] == ["5", "pidns"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sandbox.worker_command(sandbox.default_spec(tmp_path, [], "none"), 5)[-1] == "plain"
