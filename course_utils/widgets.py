@@ -60,7 +60,7 @@ def _assemble(controls: dict[str, Any], draw: Callable[[Any], str], figsize: tup
 
     for control in controls.values():
         control.observe(redraw, names="value")
-    box = widgets.VBox([widgets.HBox(list(controls.values())), image, caption])
+    box = widgets.VBox([widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap")), image, caption])
     box.controls = controls
     box.figure = fig
     box.image = image
@@ -100,11 +100,11 @@ def projection_explorer(n: int = 3, d_in: int = 4, d_out: int = 2, *, max_dim: i
 
     def slider(label: str, value: int, high: int) -> Any:
         return widgets.IntSlider(value=value, min=1, max=high, description=label, continuous_update=False,
-                                 layout=widgets.Layout(width="220px"))
+                                 layout=widgets.Layout(width="260px", min_width="220px"))
 
     def index(label: str, high: int) -> Any:
         return widgets.IntSlider(value=0, min=0, max=high, description=label, continuous_update=False,
-                                 layout=widgets.Layout(width="200px"))
+                                 layout=widgets.Layout(width="240px", min_width="200px"))
 
     controls = {
         "n": slider("n", n, max_dim),

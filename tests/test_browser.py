@@ -1,0 +1,191 @@
+"""The course as a learner meets it: JupyterLab in a real Chromium, driven by Playwright.
+
+A throw-away server runs on a copy of ``lessons/``, ``exercises/`` and
+``nbgrader_config.py``. The tests run lesson 01 from the Run menu, move one of its
+sliders, and press nbgrader's Validate button on exercise 01 (blank, then solved).
+
+Skipped only when Chromium or Playwright is missing and ``CI`` is not set; in CI a
+missing browser is a failure.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+import browser_support as bs
+from nbtools import ROOT, is_graded_code, nbgrader_meta
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LESSON = "lessons/01_projection_shapes.ipynb"
+EXERCISE = "exercises/ex01_projection_shapes/ex01_projection_shapes.ipynb"
+SOLUTION = "solutions/ex01_projection_shapes/ex01_projection_shapes.ipynb"
+
+# A traceback, or an exception line such as "SyntaxError: ..." (warnings do not match).
+ERROR_RE = re.compile(r"Traceback|^\w*(Error|Exception)\b", re.MULTILINE)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless system Chromium (skip locally when absent; fail under CI)."""
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "Playwright for Python is not installed (pip install playwright)"
+    chromium = bs.find_chromium()
+    if problem is None and chromium is None:
+        problem = "no Chromium found (install Debian's `chromium` package)"
+    if problem is not None:
+        if _in_ci():
+            pytest.fail(f"{problem}; CI is set, so the browser test must run")
+        pytest.skip(problem)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=chromium, args=bs.CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.LabServer]:
+    """JupyterLab serving a copy of the course; always shut down with its kernels."""
+    for rel in (LESSON, EXERCISE, SOLUTION):
+        assert (ROOT / rel).is_file(), f"{rel} is missing; the browser test needs it"
+    work = tmp_path_factory.mktemp("lab")
+    course = bs.copy_course(ROOT, work / "course")
+    server = bs.start_lab(course, work)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def fresh_page(browser: Any) -> Iterator[Any]:
+    """A page in a new browser context (no shared storage), large enough for a notebook and a widget."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    with fresh_page(browser) as page:
+        yield page
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page: Any, lab: bs.LabServer, tmp_path: Path, label: str) -> Iterator[None]:
+    """On any failure, save a screenshot and the server log into ``tmp_path`` and name them."""
+    try:
+        yield
+    except BaseException:
+        shot = tmp_path / f"{label}.png"
+        log = tmp_path / f"{label}-jupyter.log"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot))
+        with contextlib.suppress(Exception):
+            log.write_text(lab.log())
+        print(f"browser test failed; screenshot: {shot}; server log: {log}")
+        raise
+
+
+def _slider_cell_with_image(page: Any) -> Any:
+    """The first notebook cell whose output holds both a widget slider and an image."""
+    cells = page.locator(f"{bs.PANEL} .jp-CodeCell").filter(has=page.locator(".widget-slider .noUi-handle"))
+    cells = cells.filter(has=page.locator(bs.OUTPUT_IMAGE))
+    assert cells.count() >= 1, "no cell shows a widget slider next to a picture"
+    return cells.first
+
+
+def test_lesson_runs_and_slider_redraws(page: Any, lab: bs.LabServer, tmp_path: Path) -> None:
+    """Run All on lesson 01 shows figures and no tracebacks; a slider step changes readout and picture."""
+    with screenshot_on_failure(page, lab, tmp_path, "lesson01"):
+        n_code = sum(c.cell_type == "code" for c in nbformat.read(lab.root / LESSON, as_version=4).cells)
+        bs.open_notebook(page, lab, LESSON)
+        prompts = bs.run_all_cells(page, timeout=90)
+        assert len(prompts) == n_code, f"{len(prompts)} of {n_code} code cells show an execution count"
+
+        tracebacks = [text for text in bs.error_outputs(page) if ERROR_RE.search(text)]
+        assert not tracebacks, "the lesson shows error output:\n\n" + "\n\n".join(tracebacks)
+
+        images = bs.output_images(page.locator(bs.PANEL))
+        assert images, "no figure was rendered in any output"
+        broken = [im["src"][:60] for im in images if not im["ok"]]
+        assert not broken, f"images that failed to load: {broken}"
+
+        cell = _slider_cell_with_image(page)
+        slider = cell.locator(".widget-slider").first
+        handle = slider.locator(".noUi-handle").first
+        readout = slider.locator(".widget-readout")
+        before_value = readout.inner_text().strip()
+        before_images = [im["src"] for im in bs.output_images(cell)]
+        at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        handle.press("ArrowLeft" if at_max else "ArrowRight")
+
+        def redrawn() -> bool:
+            now = bs.output_images(cell)
+            drawn = bool(now) and all(im["ok"] for im in now)
+            return readout.inner_text().strip() != before_value and drawn and [im["src"] for im in now] != before_images
+
+        bs.wait_for(redrawn, 30, "the slider's readout and its picture to change after one arrow-key step")
+        after_value = readout.inner_text().strip()
+        assert re.fullmatch(r"-?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
+        step = float(after_value) - float(before_value)
+        assert (step < 0) if at_max else (step > 0), (
+            f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
+        )
+        errors_after = [text for text in bs.error_outputs(page) if ERROR_RE.search(text)]
+        assert not errors_after, "moving the slider raised:\n\n" + "\n\n".join(errors_after)
+
+
+def test_validate_button_reports_blank_failures_then_solution_success(
+    browser: Any, lab: bs.LabServer, tmp_path: Path
+) -> None:
+    """nbgrader's Validate button fails every test of the blank exercise and passes the solution."""
+    release = nbformat.read(lab.root / EXERCISE, as_version=4)
+    n_tests = sum(is_graded_code(cell) for cell in release.cells)
+    # Written answers (graded solution cells) left as released score zero too.
+    n_written = sum(bool(nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")) for c in release.cells)
+    assert n_tests >= 1, f"{EXERCISE} has no autograded test cells"
+
+    with fresh_page(browser) as page, screenshot_on_failure(page, lab, tmp_path, "validate-blank"):
+        bs.open_notebook(page, lab, EXERCISE)
+        classes, text = bs.press_validate(page)
+        assert "validation-failed" in classes.split(), f"Validate did not report failures:\n{text}"
+        assert text.count("The following cell failed") == n_tests + n_written, (
+            f"the blank exercise has {n_tests} test cells and {n_written} written answers, all of which "
+            f"should fail; the dialog said:\n{text}"
+        )
+        assert text.count("NotImplementedError:") >= n_tests, (
+            f"not every failing test shows the blank answers' NotImplementedError:\n{text}"
+        )
+        assert text.count("You did not provide a response") == n_written, text
+
+    # The blank's page is closed by now, so nothing can save it over the solution.
+    shutil.copyfile(ROOT / SOLUTION, lab.root / EXERCISE)
+    with fresh_page(browser) as page, screenshot_on_failure(page, lab, tmp_path, "validate-solution"):
+        bs.open_notebook(page, lab, EXERCISE)
+        classes, text = bs.press_validate(page)
+        assert "validation-success" in classes.split(), f"Validate did not pass the solution:\n{text}"
+        assert "Success! Your notebook passes all the tests." in text
