@@ -102,8 +102,11 @@ def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> Sand
     home = Path(os.path.expanduser("~"))
     if home.is_dir() and home.resolve() != Path("/") and not _under(root, home):
         hidden.insert(0, home.resolve())
-    covered = [root] + hidden
-    wanted = [root / "course_utils", WORKER_SCRIPT.parent.resolve(),
+    # /tmp becomes a private tmpfs in the sandbox, so anything needed from there
+    # (a course, package or venv that lives under /tmp) is mounted back too.
+    covered = [root] + hidden + [Path("/tmp").resolve()]
+    package = Path(__file__).resolve().parents[1]  # the installed course_utils
+    wanted = [root / "course_utils", package, WORKER_SCRIPT.parent.resolve(),
               Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
     readonly: list[Path] = []
     for path in wanted:

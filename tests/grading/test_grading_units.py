@@ -214,3 +214,23 @@ def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sandbox.worker_command(sandbox.default_spec(tmp_path, [], "none"), 5)[-1] == "plain"
+
+
+def test_sandbox_mounts_back_what_lives_under_tmp(tmp_path, monkeypatch):
+    """/tmp is a private tmpfs in the sandbox: a package or venv under /tmp must be mounted back."""
+    import sys
+    from pathlib import Path
+
+    from course_utils.grading import sandbox
+
+    fake_prefix = tmp_path / "venv"
+    fake_prefix.mkdir()
+    monkeypatch.setattr(sys, "prefix", str(fake_prefix))
+    course = tmp_path / "course"
+    course.mkdir()
+    spec = sandbox.default_spec(course, [], "bwrap")
+    readonly = {p.resolve() for p in spec.readonly}
+    assert fake_prefix.resolve() in readonly
+    assert Path(sandbox.__file__).resolve().parents[1] in readonly or any(
+        Path(sandbox.__file__).resolve().parents[1].is_relative_to(p) for p in readonly
+    ) or not Path(sandbox.__file__).resolve().is_relative_to(Path("/tmp").resolve())
