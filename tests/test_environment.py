@@ -62,3 +62,19 @@ def test_parser_sees_differences():
     """The comparison is not vacuous: a changed specifier is detected."""
     assert _parse("numpy>=1.26") != _parse("numpy>=2")
     assert _parse("nbgrader>=0.9.5,<0.10") == _parse("nbgrader <0.10, >=0.9.5")
+
+
+def test_environment_check_uses_the_same_bounds():
+    """Lesson 00's environment check states the same bounds as pyproject.toml and the Makefile."""
+    from course_utils import env_check
+
+    py = _pyproject()
+    for req in env_check.REQUIREMENTS:
+        if req.exact:
+            makefile = (nbtools.ROOT / "Makefile").read_text()
+            assert f"{req.dist}=={req.minimum}" in makefile, f"Makefile installs another {req.dist} than =={req.minimum}"
+            continue
+        spec = ",".join(sorted([f">={req.minimum}"] + ([f"<{req.below}"] if req.below else [])))
+        assert py.get(req.dist) == spec, f"env_check wants {req.dist}{spec}, pyproject.toml says {py.get(req.dist)}"
+    data = tomllib.loads((nbtools.ROOT / "pyproject.toml").read_text())
+    assert data["project"]["requires-python"] == f">={env_check.PYTHON_MINIMUM}"
