@@ -97,6 +97,7 @@ def test_no_progress_bar_prints_nothing(capsys):
         (dict(importance=np.ones(4)), "importance must be"),
         (dict(importance=-1.0), "importance must be non-negative"),
         (dict(batch_size=0), "batch_size must be a positive integer"),
+        (dict(blas_threads=0), "blas_threads must be a positive integer or None"),
     ],
 )
 def test_bad_arguments(kwargs, match):
@@ -130,3 +131,13 @@ def test_prefetcher_hands_out_batches_in_order():
         expected = np.empty((2, 3, 16), np.float32)
         sampler.fill_feature_major(rng, expected)
         np.testing.assert_array_equal(batch, expected)
+
+
+def test_training_works_without_threadpoolctl(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # makes the import fail
+    a = _run(steps=50, seed=8)
+    monkeypatch.undo()
+    b = _run(steps=50, seed=8, prefetch=False, blas_threads=None)
+    np.testing.assert_allclose(a.model.params, b.model.params, rtol=1e-5, atol=1e-6)

@@ -64,6 +64,7 @@ class LossGrad:
         imp = broadcast_importance(importance, n_inst, n)  # (1|I, 1, 1|n)
         imp = imp.transpose(0, 2, 1)  # (1|I, 1|n, 1): broadcasts along the batch axis
         self.importance = imp.astype(dt)
+        self._importance_2d = imp[:, :, 0].astype(np.float64)  # (1|I, 1|n)
         self._scale = (imp * (2.0 / (B * n))).astype(dt)
         self.xT = np.zeros((n_inst, n, B), dtype=dt)
         self._h = np.empty((n_inst, m, B), dtype=dt)
@@ -71,7 +72,6 @@ class LossGrad:
         self._z = np.empty((n_inst, n, B), dtype=dt)
         self._dz = np.empty((n_inst, n, B), dtype=dt)
         self._relu = model.activation == "relu"
-        self._mask = np.empty((n_inst, n, B), dtype=dt) if self._relu else None
         self.grad = np.zeros_like(model.params)
         self.grads = model.split(self.grad)
         self._gdec = np.empty((n_inst, m, n), dtype=dt) if model.tied else self.grads[1]
@@ -92,7 +92,7 @@ class LossGrad:
         Parameters
         ----------
         need_loss : bool
-            Also compute the per-instance loss (two extra passes over the batch).
+            Also compute the per-instance loss (one extra pass over the batch).
 
         Returns
         -------
@@ -101,30 +101,26 @@ class LossGrad:
         model = self.model
         W, Wd, b = model.W, model.W_dec, model.b
         x, h, dh, z, dz = self.xT, self._h, self._dh, self._z, self._dz
-        mask = self._mask
         np.matmul(W, x, out=h)
         np.matmul(Wd.transpose(0, 2, 1), h, out=z)
         if b is not None:
             z += b[:, :, None]
-        if self._relu:
-            np.greater(z, 0, out=mask, casting="unsafe")
         result = None
         if need_loss:
-            n_inst = z.shape[0]
             if self._relu:
                 np.maximum(z, 0, out=z)
-            np.subtract(z, x, out=z)  # z holds the error x' - x
-            np.multiply(z, self._scale, out=dz)
-            # sum_{b,i} I (x' - x)^2 / (B n) = 0.5 * sum(err * dz) before masking
-            dot = np.einsum("ij,ij->i", z.reshape(n_inst, -1), dz.reshape(n_inst, -1))
-            self.loss[:] = 0.5 * dot
+            np.subtract(z, x, out=dz)  # the error x' - x
+            # per instance: sum_{b,i} I_i (x' - x)^2 / (B n)
+            sq = np.einsum("kib,kib->ki", dz, dz)
+            self.loss[:] = (sq * self._importance_2d).sum(axis=1) / (self.batch_size * z.shape[1])
             result = self.loss.copy()
         else:
-            # where the ReLU is active x' = z; elsewhere the mask zeroes the gradient
+            # where the ReLU is active x' = z; elsewhere the mask below zeroes the gradient
             np.subtract(z, x, out=dz)
-            dz *= self._scale
+        dz *= self._scale
         if self._relu:
-            dz *= mask
+            np.greater(z, 0, out=z, casting="unsafe")  # z is no longer needed: reuse it as the mask
+            dz *= z
         gW = self.grads[0]
         if b is not None:
             np.sum(dz, axis=2, out=self.grads[-1])

@@ -13,6 +13,7 @@ a terminal or log, nothing with ``progress=False``.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -67,6 +68,22 @@ def _progress_bar(total: int, desc: Optional[str]):
     return tqdm(total=total, desc=desc or "training", file=sys.stdout, leave=True)
 
 
+def _blas_threads(threads: Optional[int]) -> tuple:
+    """A context limiting BLAS threads while training, and whether the limit is in force.
+
+    Needs threadpoolctl; without it the context does nothing.
+    """
+    if threads is None:
+        return contextlib.nullcontext(), False
+    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"blas_threads must be a positive integer or None; got {threads!r}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext(), False
+    return threadpool_limits(limits=int(threads), user_api="blas"), True
+
+
 def _check_steps(name: str, value: Optional[int], allow_zero: bool) -> int:
     if value is None:
         return 0
@@ -96,6 +113,7 @@ def train(
     log_every: int = 100,
     snapshot_every: Optional[int] = None,
     prefetch: Optional[bool] = None,
+    blas_threads: Optional[int] = 1,
 ) -> TrainResult:
     """Train ``model`` in place on sparse synthetic features or a fixed dataset.
 
@@ -133,8 +151,14 @@ def train(
     snapshot_every : int, optional
         Copy ``W`` every this many steps (step 0 = the initial weights, plus the end).
     prefetch : bool, optional
-        Sample the next batch on a background thread (default: when more than one
-        CPU is available).  Results are identical either way.
+        Sample the next batch on a background thread (default: when a CPU is left
+        over after ``blas_threads``).  Results are identical either way.
+    blas_threads : int or None
+        Threads the BLAS library may use during training (default 1: the
+        matrices are small, so a second BLAS thread gains little and fights the
+        sampling thread for the second core).  None keeps the library's setting.
+        The limit needs the ``threadpoolctl`` package; without it BLAS keeps its
+        own setting and batches are sampled on the main thread by default.
 
     Returns
     -------
@@ -173,35 +197,39 @@ def train(
     if snapshot_every:
         snap_steps.append(0)
         snaps.append(model.W.copy())
+    limit, limited = _blas_threads(blas_threads)  # checked before any thread starts
+    if prefetch is None:  # a spare core, not already claimed by a multi-threaded BLAS
+        prefetch = (os.cpu_count() or 1) > 1 and limited and blas_threads < (os.cpu_count() or 1)
     fetcher = None
-    if sampler is not None and (prefetch if prefetch is not None else (os.cpu_count() or 1) > 1):
+    if sampler is not None and prefetch:
         fetcher = BatchPrefetcher(sampler, rng, lg.batch_size, model.dtype, steps)
     bar = _progress_bar(steps, desc) if progress else None
     bar_every = max(1, min(log_every or 100, 100))
     last = None
     t0 = time.perf_counter()
     try:
-        for step in range(steps):
-            if fetcher is not None:
-                lg.xT = fetcher.next()
-            elif sampler is not None:
-                sampler.fill_feature_major(rng, lg.xT)
-            final = step == steps - 1
-            record = bool(log_every) and (step % log_every == 0 or final)
-            show = bar is not None and (step % bar_every == 0 or final)
-            current = lg(need_loss=record or show or final)
-            if current is not None:
-                last = current
-            if record:
-                loss_steps.append(step)
-                losses.append(current)
-            opt.step(lg.grad, lr * sched(step, steps))
-            if snapshot_every and ((step + 1) % snapshot_every == 0 or final):
-                snap_steps.append(step + 1)
-                snaps.append(model.W.copy())
-            if show:
-                bar.set_postfix(loss=f"{float(current.mean()):.4g}", refresh=False)
-                bar.update(step + 1 - bar.n)
+        with limit:
+            for step in range(steps):
+                if fetcher is not None:
+                    lg.xT = fetcher.next()
+                elif sampler is not None:
+                    sampler.fill_feature_major(rng, lg.xT)
+                final = step == steps - 1
+                record = bool(log_every) and (step % log_every == 0 or final)
+                show = bar is not None and (step % bar_every == 0 or final)
+                current = lg(need_loss=record or show or final)
+                if current is not None:
+                    last = current
+                if record:
+                    loss_steps.append(step)
+                    losses.append(current)
+                opt.step(lg.grad, lr * sched(step, steps))
+                if snapshot_every and ((step + 1) % snapshot_every == 0 or final):
+                    snap_steps.append(step + 1)
+                    snaps.append(model.W.copy())
+                if show:
+                    bar.set_postfix(loss=f"{float(current.mean()):.4g}", refresh=False)
+                    bar.update(step + 1 - bar.n)
     finally:
         if fetcher is not None:
             fetcher.close()
