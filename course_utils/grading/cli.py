@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("report", help="summary table: distribution, pass rates, flags")
     s.add_argument("exercise")
+
+    w = sub.add_parser("site", help="execute every lesson and write a static HTML site")
+    w.add_argument("-o", "--output", type=Path, default=None, help="output folder (default: site/)")
+    w.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="lessons run at once")
+    w.add_argument("--timeout", type=_positive, default=600, help="seconds per cell")
     return p
 
 
@@ -91,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from .report import report
             return report(course, args.exercise)
+        if args.command == "site":
+            return _site(course, args)
     except CourseError as exc:
         print(f"course {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -116,6 +123,23 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
               "COURSE_GRADING_DEBUG=1 to see why", file=sys.stderr)
         return 1
     return 0
+
+
+def _site(course: Course, args: argparse.Namespace) -> int:
+    from course_utils.website.build import SiteError, build_site
+
+    if args.jobs < 1:
+        raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
+    out = args.output or course.root / "site"
+    try:
+        pages, problems = build_site(course.root, out, jobs=args.jobs, timeout=args.timeout)
+    except SiteError as exc:
+        raise CourseError(str(exc)) from None
+    print(f"site: {len(pages)} lesson page(s) and index.html in {out}")
+    if problems:
+        print(f"course site: {len(problems)} lesson(s) could not be built (see FAILED above); "
+              "do not publish this site", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,180 @@
+"""The static site: widget snapshots, link rewriting, overviews, failure handling, and a real build."""
+from __future__ import annotations
+
+import base64
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+import nbtools
+from course_utils.website import snapshot
+from course_utils.website.build import overview_of, rewrite_links
+from source_numbers import SOURCE_NUMBERS
+
+PNG = base64.b64encode(b"\x89PNG fake picture").decode()
+
+
+def _widget_nb(model_id: str = "box") -> nbformat.NotebookNode:
+    state = {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_row", "IPY_MODEL_img", "IPY_MODEL_cap"]}},
+        "row": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_d", "IPY_MODEL_c"]}},
+        "s": {"model_name": "IntSliderModel", "state": {"description": "d_in", "min": 1, "max": 16, "value": 4}},
+        "d": {"model_name": "DropdownModel", "state": {"description": "layer", "_options_labels": ["L0", "L1"],
+                                                       "index": 1}},
+        "c": {"model_name": "CheckboxModel", "state": {"description": "bias", "value": True}},
+        "img": {"model_name": "ImageModel", "state": {"format": "png"},
+                "buffers": [{"path": ["value"], "encoding": "base64", "data": PNG}]},
+        "cap": {"model_name": "HTMLModel", "state": {"value": "<pre>24 multiply-adds</pre>"}},
+        "odd": {"model_name": "ColorPickerModel", "state": {"value": "#ff0000"}},
+    }
+    nb = new_notebook(cells=[new_code_cell("explorer()")])
+    nb.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", data={snapshot.WIDGET_VIEW: {"model_id": model_id, "version_major": 2},
+                              "text/plain": "VBox(...)"})]
+    nb.metadata["widgets"] = {snapshot.WIDGET_STATE: {"state": state, "version_major": 2}}
+    return nb
+
+
+def test_snapshot_draws_picture_controls_and_caption() -> None:
+    nb = _widget_nb()
+    assert snapshot.snapshot_widgets(nb) == 1
+    data = nb.cells[0].outputs[0]["data"]
+    assert snapshot.WIDGET_VIEW not in data
+    page = data["text/html"]
+    assert f'src="data:image/png;base64,{PNG}"' in page
+    assert re.search(r'd_in</span> <input type="range" disabled min="1" max="16" step="1" value="4">', page)
+    assert "<b>L1</b>" in page and "checked" in page
+    assert "<pre>24 multiply-adds</pre>" in page
+    assert "make lab" in page
+    # The stored state (with its pictures and a script hook for a CDN renderer) is gone.
+    assert "widgets" not in nb.metadata
+
+
+def test_snapshot_never_drops_a_widget_silently() -> None:
+    nb = _widget_nb("odd")
+    snapshot.snapshot_widgets(nb)
+    assert "ColorPicker: #ff0000" in nb.cells[0].outputs[0]["data"]["text/html"]
+    missing = _widget_nb("not-saved")
+    snapshot.snapshot_widgets(missing)
+    assert "widget state not saved" in missing.cells[0].outputs[0]["data"]["text/html"]
+
+
+def test_snapshot_leaves_other_outputs_alone() -> None:
+    nb = new_notebook(cells=[new_code_cell("1")])
+    out = nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)
+    nb.cells[0].outputs = [out]
+    assert snapshot.snapshot_widgets(nb) == 0
+    assert nb.cells[0].outputs[0]["data"] == {"text/plain": "1"}
+
+
+def test_links_to_lessons_become_pages_and_others_become_paths() -> None:
+    nb = new_notebook(cells=[new_markdown_cell(
+        "See [lesson 00](00_start_here.ipynb#Environment), [the exercise](../exercises/ex01_a/ex01_a.ipynb) "
+        "and [a site](https://example.org/x.ipynb.html).")])
+    rewrite_links(nb, {"00_start_here.ipynb"})
+    text = nb.cells[0].source
+    assert "[lesson 00](00_start_here.html#Environment)" in text
+    assert "the exercise (`../exercises/ex01_a/ex01_a.ipynb` in the course repository)" in text
+    assert "](../exercises" not in text
+    assert "[a site](https://example.org/x.ipynb.html)" in text
+
+
+def test_overview_is_the_text_under_its_heading() -> None:
+    nb = new_notebook(cells=[new_markdown_cell("# Lesson 09 — X\n\n## Overview\n\n1. one\n2. two\n"),
+                             new_markdown_cell("## Prerequisites\n\nnone")])
+    assert overview_of(nb) == "1. one\n2. two"
+    assert overview_of(new_notebook(cells=[new_markdown_cell("# no overview")])) == ""
+
+
+def _run_course(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "course_utils.grading", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _lesson(path: Path, cells: list) -> None:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_a_failing_lesson_is_named_and_the_others_are_built(tmp_path: Path) -> None:
+    (tmp_path / "nbgrader_config.py").write_text("")
+    (tmp_path / "lessons").mkdir()
+    _lesson(tmp_path / "lessons" / "00_alpha.ipynb",
+            [new_markdown_cell("# Lesson 00 — Alpha\n\n## Overview\n\nAdd two numbers.\n\n## 1. Sum"),
+             new_code_cell("print('sum is', 2 + 3)")])
+    _lesson(tmp_path / "lessons" / "01_beta.ipynb",
+            [new_markdown_cell("# Lesson 01 — Beta"), new_code_cell("raise ValueError('shape mismatch in cell two')")])
+    done = _run_course("site", "-o", str(tmp_path / "out"), "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED 01_beta.ipynb failed while running: ValueError: shape mismatch in cell two" in done.stdout
+    assert "\x1b[" not in done.stdout
+    assert "do not publish" in done.stderr
+    page = (tmp_path / "out" / "00_alpha.html").read_text()
+    assert "sum is 5" in page
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert 'href="00_alpha.html"' in index and "Add two numbers." in index
+    assert "01_beta.html" not in index
+    assert not (tmp_path / "out" / "01_beta.html").exists()
+
+
+def test_site_refuses_bad_jobs(tmp_path: Path) -> None:
+    done = _run_course("site", "--jobs", "0", "-o", str(tmp_path), cwd=nbtools.ROOT)
+    assert done.returncode == 2 and "--jobs must be at least 1" in done.stderr
+
+
+def _text_of(page: str) -> str:
+    """Visible text of an HTML page (tags dropped, entities decoded)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _solution_lines() -> set[str]:
+    """Distinctive lines of every reference answer and hidden test (must never reach the site)."""
+    lines: set[str] = set()
+    for path in nbtools.solution_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            for block in re.findall(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", cell.source, re.S):
+                lines |= {ln.strip() for ln in block[1].splitlines() if len(ln.strip()) >= 30}
+    return lines
+
+
+@pytest.mark.slow
+def test_course_site_builds_every_lesson(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    done = _run_course("site", "-o", str(out), "--jobs", "2", cwd=nbtools.ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lessons = nbtools.lessons()
+    index = (out / "index.html").read_text()
+    secret = _solution_lines()
+    assert secret, "found no solution lines to look for"
+    for path in lessons:
+        name = f"{path.stem}.html"
+        assert f'href="{name}"' in index, f"index does not link {name}"
+        page = (out / name).read_text()
+        text = _text_of(page)
+        # Outputs are there: the source numbers the lesson prints appear on its page.
+        missing = [k for k, pattern in SOURCE_NUMBERS.get(path.name, {}).items() if not re.search(pattern, text)]
+        assert not missing, f"{name} does not show {missing}"
+        # Explorers: every one became a snapshot with its picture; no live-widget leftovers.
+        uses_explorer = any(re.search(r"\w+_explorer\(", c.source) for c in nbformat.read(path, as_version=4).cells
+                            if c.cell_type == "code")
+        snapshots = page.count('class="fg-snapshot"')
+        assert (snapshots > 0) == uses_explorer, f"{name}: {snapshots} snapshots"
+        assert page.count('src="data:image/png;base64,iVBOR') >= snapshots
+        assert "widget-view+json" not in page and "widget-state+json" not in page
+        assert "widget state not saved" not in page
+        # Every relative link resolves inside the site; no link to a notebook remains.
+        for href in re.findall(r'href="([^"#]+)', page):
+            if re.match(r"^[a-z]+:", href):
+                continue
+            assert not href.endswith(".ipynb"), f"{name} links to a notebook: {href}"
+            assert (out / href).is_file(), f"{name} has a broken link: {href}"
+        leaked = [line for line in secret if line in text]
+        assert not leaked, f"{name} shows solution or hidden-test lines: {leaked[:3]}"
