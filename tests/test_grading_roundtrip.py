@@ -27,9 +27,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import mutation
+
 ROOT = Path(__file__).resolve().parents[1]
 EX = "ex01_projection_shapes"
-MUTANT = ROOT / "tests" / "mutants" / EX / "project__no_shape_check.py"
+MUTANT = "project__no_shape_check"  # in tests/mutants/<EX>.yml
 MARKER_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
 DEF_RE = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
 
@@ -59,7 +61,10 @@ def _structure(nb) -> tuple[dict[str, str], dict[str, float], dict[str, float]]:
 
 
 def _submission(release, solution, answered: set[str], written: set[str], replace: dict[str, str]):
-    """The release with the given answer cells (by function name) and written cells filled in."""
+    """The release with the given answer cells (by function name) and written cells filled in.
+
+    ``replace`` maps a function to the name of a mutant to answer with instead.
+    """
     by_id = {_meta(c).get("grade_id"): c for c in solution.cells if _meta(c).get("grade_id")}
     nb = copy.deepcopy(release)
     for cell in nb.cells:
@@ -74,7 +79,8 @@ def _submission(release, solution, answered: set[str], written: set[str], replac
         functions = DEF_RE.findall(reference.source)
         (function,) = functions
         if function in replace:
-            cell.source = replace[function]
+            (mutant,) = [m for m in mutation.load(ROOT / "tests" / "mutants" / f"{EX}.yml") if m.name == replace[function]]
+            cell.source = MARKER_RE.sub("", mutation.apply(mutant, reference.source))
         elif function in answered:
             cell.source = MARKER_RE.sub("", reference.source)
     return nb
@@ -116,7 +122,7 @@ def test_autograde_simulated_class(tmp_path):
         "correct": (set(functions), set(written_points), {}),
         "blank": (set(), set(), {}),
         "partial": (half, {first_written}, {}),
-        "wrong": (set(functions), set(), {"project": MUTANT.read_text()}),
+        "wrong": (set(functions), set(), {"project": MUTANT}),
     }
     expected_auto = {
         "correct": auto_total,
