@@ -103,7 +103,9 @@ def _execute(path: Path, timeout: float) -> Any:
 
     nb = nbformat.read(path, as_version=4)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # The kernel's own log is noise here (e.g. its note about local TCP sockets); errors still show.
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
