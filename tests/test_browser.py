@@ -2,7 +2,8 @@
 
 A throw-away server runs on a copy of ``lessons/``, ``exercises/`` and
 ``nbgrader_config.py``. The tests run lesson 01 from the Run menu, move one of its
-sliders, and press nbgrader's Validate button on exercise 01 (blank, then solved).
+sliders, and press nbgrader's Validate button on exercise 01 (blank, then solved). One
+more checks how an explorer snapshot of the static site (``course site``) looks.
 
 Skipped only when Chromium or Playwright is missing and ``CI`` is not set; in CI a
 missing browser is a failure.
@@ -189,3 +190,36 @@ def test_validate_button_reports_blank_failures_then_solution_success(
         classes, text = bs.press_validate(page)
         assert "validation-success" in classes.split(), f"Validate did not pass the solution:\n{text}"
         assert "Success! Your notebook passes all the tests." in text
+
+
+def test_site_snapshot_shows_the_picture_at_its_own_size(page: Any, tmp_path: Path) -> None:
+    """An explorer snapshot on the static site is drawn unstretched in a page much wider than it."""
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+
+    from course_utils.website import snapshot
+
+    fig = Figure(figsize=(3, 2), dpi=100)
+    fig.add_subplot(1, 1, 1).plot([0, 1], [1, 0])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("explorer()")])
+    nb.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", data={snapshot.WIDGET_VIEW: {"model_id": "box"}, "text/plain": "VBox()"})]
+    nb.metadata["widgets"] = {snapshot.WIDGET_STATE: {"state": {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_img"]}},
+        "s": {"model_name": "IntSliderModel", "state": {"description": "n", "min": 1, "max": 9, "value": 3}},
+        "img": {"model_name": "ImageModel", "state": {"format": "png"},
+                "buffers": [{"path": ["value"], "encoding": "base64", "data": png}]}}}}
+    snapshot.snapshot_widgets(nb)
+    body = nb.cells[0].outputs[0]["data"]["text/html"]
+    (tmp_path / "page.html").write_text(f'<!DOCTYPE html><html><body><div style="width:1200px">{body}</div></body></html>')
+    page.goto((tmp_path / "page.html").as_uri())
+    sizes = page.evaluate("[...document.querySelectorAll('img')].map(i => [i.naturalWidth, i.clientWidth, "
+                          "i.naturalHeight, i.clientHeight])")
+    assert sizes == [[300, 300, 200, 200]], sizes
+    assert page.locator("input[type=range]").is_disabled()
+    assert page.locator("input[type=range]").input_value() == "3"

@@ -62,14 +62,14 @@ def render_widget(models: dict[str, dict], model_id: str, depth: int = 0) -> str
         direction = "row" if name == "HBoxModel" else "column"
         inner = "".join(render_widget(models, child, depth + 1) for child in _child_ids(state))
         return (f'<div class="fg-box" style="display:flex;flex-direction:{direction};'
-                f'flex-wrap:wrap;gap:0.3em 1.2em">{inner}</div>')
+                f'flex-wrap:wrap;align-items:flex-start;gap:0.3em 1.2em">{inner}</div>')
     if name == "ImageModel":
         value = state.get("value")
         data = value.get("base64", "") if isinstance(value, dict) else ""
         fmt = html.escape(str(state.get("format", "png")))
         if not data:
             return '<div class="fg-missing">(empty image)</div>'
-        return f'<img alt="explorer picture" src="data:image/{fmt};base64,{data}" style="max-width:100%">'
+        return f'<img alt="explorer picture" src="data:image/{fmt};base64,{data}" style="max-width:100%;height:auto">'
     if name in ("HTMLModel", "HTMLMathModel"):
         return f'<div class="fg-html">{state.get("value", "")}</div>'
     if name == "LabelModel":
