@@ -21,6 +21,7 @@ from .snapshot import snapshot_widgets
 LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+?\.ipynb)(#[^)\s]*)?\)")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$", re.M)
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 __all__ = ["Page", "SiteError", "build_site", "lesson_notebooks", "rewrite_links", "overview_of"]
 
@@ -97,12 +98,15 @@ def _navigation(nbformat: Any, prev: tuple[str, str] | None, nxt: tuple[str, str
 
 
 def _execute(path: Path, timeout: float) -> Any:
+    """Run one lesson on a fresh kernel; called in a worker process (it sets that process's MPLBACKEND)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # The kernel inherits this process's environment: ask for the inline backend, which puts
+    # figures into the outputs (a headless default such as Agg would silently drop them).
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
     # The kernel's own log is noise here (e.g. its note about local TCP sockets); errors still show.
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
