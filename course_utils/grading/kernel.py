@@ -8,6 +8,7 @@ Frames on the student pipes are a 4-byte big-endian length and UTF-8 JSON.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import resource
@@ -47,14 +48,23 @@ def read_frame(fd: int) -> object | None:
 
 
 # ----------------------------------------------------------------------------- child side
+MAX_IMAGE_CHARS = 2_000_000  # one base64 picture (about 1.5 MB of PNG)
+MAX_IMAGES = 20              # pictures kept per cell
+
+
 class _Capture:
-    """Collects a cell's outputs as nbformat v4 output dicts, with a size cap."""
+    """Collects a cell's outputs as nbformat v4 output dicts, with size caps.
+
+    Text (streams, and each non-image representation) is capped at ``max_chars``;
+    a picture at ``MAX_IMAGE_CHARS`` and a cell at ``MAX_IMAGES`` pictures.
+    """
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars
         self.outputs: list[dict] = []
         self.stream_chars = 0
         self.dropped = 0
+        self.images = 0
 
     def stream(self, name: str, text: str) -> None:
         room = self.max_chars - self.stream_chars
@@ -71,13 +81,20 @@ class _Capture:
             self.outputs.append({"output_type": "stream", "name": name, "text": text})
 
     def data(self, kind: str, data: dict, metadata: dict, count: int | None = None) -> None:
-        clean = {}
+        clean, notes = {}, []
         for mime, value in data.items():
             text = value if isinstance(value, str) else json.dumps(value)
-            if len(text) > self.max_chars:
-                clean["text/plain"] = f"[{mime} output of {len(text):,} characters removed]"
+            image = mime.startswith("image/")
+            if image and self.images >= MAX_IMAGES:
+                notes.append(f"[{mime} output removed: more than {MAX_IMAGES} pictures in one cell]")
+            elif len(text) > (MAX_IMAGE_CHARS if image else self.max_chars):
+                notes.append(f"[{mime} output of {len(text):,} characters removed]")
             else:
                 clean[mime] = value
+                self.images += image
+        if notes:
+            kept = clean.get("text/plain")
+            clean["text/plain"] = "\n".join(([kept] if isinstance(kept, str) else []) + notes)
         out = {"output_type": kind, "data": clean, "metadata": {}}
         if kind == "execute_result":
             out["execution_count"] = count
@@ -130,9 +147,29 @@ class _Child:
     def run(self, source: str) -> dict:
         self.capture = _Capture(self.max_chars)
         result = self.shell.run_cell(source, store_history=True)
+        self.flush_figures()
         sys.stdout.flush()
         return {"outputs": self.capture.finish(), "execution_count": result.execution_count,
                 "success": bool(result.success)}
+
+    def flush_figures(self) -> None:
+        """Show the figures a cell left open as PNG outputs, then close them (as Jupyter's inline backend does)."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return
+        try:
+            for num in plt.get_fignums():
+                buffer = io.BytesIO()
+                plt.figure(num).savefig(buffer, format="png", dpi=72, bbox_inches="tight")
+                png = base64.b64encode(buffer.getvalue()).decode("ascii")
+                self.capture.data("display_data", {"image/png": png, "text/plain": f"<Figure {num}>"}, {})
+        except Exception as exc:  # a broken figure is the student's output, not a crash
+            self.capture.stream("stderr", f"[a figure could not be drawn: {type(exc).__name__}: {exc}]\n")
+        finally:
+            try:
+                plt.close("all")
+            except Exception:
+                pass
 
 
 def make_shell(owner_ref: list):
@@ -206,6 +243,11 @@ def run_child(shell, owner_ref: list, cells_r: int, results_w: int, spec: dict, 
     os.close(devnull)
     os.chdir(workdir)
     os.environ["HOME"] = workdir
+    # Figures are drawn off-screen and shown as PNG outputs (see _Child.flush_figures).
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["MPLCONFIGDIR"] = os.path.join(workdir, ".matplotlib")
+    if "matplotlib.pyplot" in sys.modules:  # pre-imported by the zygote
+        sys.modules["matplotlib.pyplot"].switch_backend("Agg")
     sys.path.insert(0, "")
     child = _Child(shell, int(spec.get("max_output", 20000)))
     owner_ref[0] = child

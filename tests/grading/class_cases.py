@@ -188,6 +188,7 @@ HOG = "hog = [bytearray(10**8) for _ in range(100)]\n" + REFERENCE["unit"]
 FORK_BOMB = "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.01)\n"
 BIG = "print('x' * 10_000_000)\n" + REFERENCE["project"]
 EXCEPTION = "def project(W, x):\n    raise ValueError('not today')\n"
+PLOT = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('my projection')\n" + REFERENCE["project"]
 
 CASES = [
     Case("s01_correct", nb_with(), "graded", 5.0, scores={"test_project": 2, "explain": None},
@@ -235,6 +236,7 @@ CASES = [
          scores={"test_project": 2}),
     Case("s32_late", _late, "flagged", 5.0, "late by"),
     Case("s33_on_time", _on_time, "graded", 5.0),
+    Case("s34_draws_a_figure", nb_with(project=PLOT), "graded", 5.0, scores={"test_project": 2}),
 ]
 DUE = "2030-01-01 12:00:00"
 

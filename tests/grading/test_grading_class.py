@@ -1,6 +1,7 @@
 """The simulated class: every good, bad and malicious submission gets its exact outcome."""
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from pathlib import Path
@@ -79,3 +80,11 @@ def test_big_output_is_capped(graded_class):
     path = (graded_class / "grading" / "autograded" / "s13_big_output" / EXERCISE / f"{EXERCISE}.ipynb")
     assert path.stat().st_size < 200_000
     assert "output truncated" in path.read_text()
+
+
+def test_figures_are_kept_in_the_graded_notebook(graded_class):
+    path = graded_class / "grading" / "autograded" / "s34_draws_a_figure" / EXERCISE / f"{EXERCISE}.ipynb"
+    pictures = [out for cell in json.loads(path.read_text())["cells"] for out in cell.get("outputs", [])
+                if "image/png" in out.get("data", {})]
+    assert len(pictures) == 1
+    assert base64.b64decode(pictures[0]["data"]["image/png"])[:4] == b"\x89PNG"

@@ -55,6 +55,11 @@ def test_feedback_never_shows_hidden_tests(graded_class, tmp_path):
     assert "0 / 6" in wrong and "one value per row" in wrong
     bad = (root / "grading" / "feedback" / "s24_invalid_json" / EXERCISE / f"{EXERCISE}.html").read_text()
     assert "could not be graded" in bad and "invalid JSON" in bad
+    # The figure a student drew is on their page (the page template has pictures of its own).
+    drawn = (root / "grading" / "feedback" / "s34_draws_a_figure" / EXERCISE / f"{EXERCISE}.html").read_text()
+    plain = (root / "grading" / "feedback" / "s01_correct" / EXERCISE / f"{EXERCISE}.html").read_text()
+    png = "data:image/png;base64,iVBOR"
+    assert drawn.count(png) == plain.count(png) + 1
 
 
 def test_without_bubblewrap_grading_warns_and_still_works(released_course, tmp_path):

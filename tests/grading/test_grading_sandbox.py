@@ -1,6 +1,7 @@
 """The sandboxed worker: students in the same warm worker cannot see each other."""
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -64,3 +65,28 @@ def test_network_is_off(worker):
             "    print('online')\nexcept OSError:\n    print('offline')")
     result = w.run([code], Limits(timeout=10))
     assert result.cells[0]["outputs"][0]["text"].strip() == "offline"
+
+
+def test_figures_become_png_outputs_and_are_closed(worker):
+    w, _ = worker
+    draw = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('line')\nprint('drawn')"
+    result = w.run([draw, "print(len(plt.get_fignums()))"], Limits(timeout=30))
+    assert result.fatal is None
+    first = result.cells[0]["outputs"]
+    assert first[0] == {"output_type": "stream", "name": "stdout", "text": "drawn\n"}
+    pictures = [o for o in first if o["output_type"] == "display_data"]
+    assert len(pictures) == 1
+    assert base64.b64decode(pictures[0]["data"]["image/png"])[:4] == b"\x89PNG"
+    # The figure was closed after its cell: the next cell sees none and shows no picture.
+    second = result.cells[1]["outputs"]
+    assert second == [{"output_type": "stream", "name": "stdout", "text": "0\n"}]
+
+
+def test_pictures_are_capped_per_cell(worker):
+    w, _ = worker
+    many = "import matplotlib.pyplot as plt\nfor i in range(25):\n    plt.figure(figsize=(1, 1))"
+    result = w.run([many], Limits(timeout=60))
+    outputs = result.cells[0]["outputs"]
+    kept = [o for o in outputs if "image/png" in o.get("data", {})]
+    removed = [o for o in outputs if "more than 20 pictures" in o.get("data", {}).get("text/plain", "")]
+    assert (len(kept), len(removed)) == (20, 5)
