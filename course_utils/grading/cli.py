@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*not in session.*")
     warnings.showwarning = lambda msg, cat, *a, **k: print(f"WARNING: {msg}", file=sys.stderr)
     try:
+        if getattr(args, "jobs", 1) < 1:
+            raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
         course = Course.load(args.root)
         if args.command == "grade":
             return _grade(course, args)
@@ -105,11 +107,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade(course: Course, args: argparse.Namespace) -> int:
-    from .grade import Options, grade_class
+    from .grade import SANDBOX_FAILED, Options, grade_class
     from .report import summary_line
 
-    if args.jobs < 1:
-        raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
     opts = Options(jobs=args.jobs, timeout=args.timeout or course.timeout, memory=args.memory,
                    sandbox=args.sandbox, students=args.students, progress=not args.no_progress)
     records = grade_class(course, args.exercise, opts)
@@ -117,7 +117,7 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     for rec in records:
         if rec.status != "graded":
             print(f"  {rec.student}: {rec.status}: {'; '.join(rec.reasons)}")
-    broken = [r for r in records if any("the sandbox failed" in why for why in r.reasons)]
+    broken = [r for r in records if any(SANDBOX_FAILED in why for why in r.reasons)]
     if records and len(broken) == len(records):
         print("course grade: the grading sandbox could not run any submission; set "
               "COURSE_GRADING_DEBUG=1 to see why", file=sys.stderr)
@@ -128,8 +128,6 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
 def _site(course: Course, args: argparse.Namespace) -> int:
     from course_utils.website.build import SiteError, build_site
 
-    if args.jobs < 1:
-        raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
     out = args.output or course.root / "site"
     try:
         pages, problems = build_site(course.root, out, jobs=args.jobs, timeout=args.timeout)

@@ -24,6 +24,13 @@ def quiet_nbgrader_import() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
+def nbgrader_command(*args: str) -> list[str]:
+    """``python -m nbgrader ARGS`` with the import shortcut of :func:`quiet_nbgrader_import` (saves ~1.2 s)."""
+    code = ("import sys; sys.modules['rfc3987_syntax'] = None\n"
+            "from nbgrader.apps.nbgraderapp import main\nmain()")
+    return [sys.executable, "-c", code, *args]
+
+
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` that holds ``nbgrader_config.py``."""
     here = (start or Path.cwd()).resolve()

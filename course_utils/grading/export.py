@@ -26,22 +26,25 @@ def export_rows(course: Course, exercises: list[str]) -> tuple[list[str], list[l
 
     header = ["student"]
     table: dict[str, dict[str, str]] = {}
+    multi = len(exercises) > 1
     with open_gradebook(course) as gb:
         for ex in exercises:
             if not has_assignment(gb, ex):
                 raise CourseError(f"{ex} is not in the gradebook: run `course release {ex}` and "
                                   f"`course grade {ex}` first")
+
+            def label(name: str) -> str:
+                return f"{ex} {name}" if multi else name
+
             templates = load_templates(gb, ex, course.source)
             keys = [(f"{t.name}:{c.grade_id}", c.points) for t in templates for c in t.graded()]
-            multi = len(exercises) > 1
             cols = {key: f"{ex + ':' if multi else ''}{key.split(':', 1)[1] if len(templates) == 1 else key}"
                     f" ({pts:g})" for key, pts in keys}
-            total_col = f"{ex} total" if multi else "total"
             max_total = sum(p for _, p in keys)
-            extra = [f"{ex} status" if multi else "status", f"{ex} reasons" if multi else "reasons",
-                     f"{ex} pending manual" if multi else "pending manual"]
-            header += list(cols.values()) + [total_col, f"max ({max_total:g})" if not multi
-                                             else f"{ex} max"] + extra
+            total_col = label("total")
+            max_col = label("max") if multi else f"max ({max_total:g})"
+            status_col, reasons_col, pending_col = label("status"), label("reasons"), label("pending manual")
+            header += [*cols.values(), total_col, max_col, status_col, reasons_col, pending_col]
             scores = gradebook_totals(gb, ex)
             records = load_records(course.status_dir(ex))
             for student in sorted(set(scores) | set(records)):
@@ -53,10 +56,10 @@ def export_rows(course: Course, exercises: list[str]) -> tuple[list[str], list[l
                     row[cols[key]] = "" if status == "error" else _num(cells.get(key))
                 values = [cells.get(k) for k, _ in keys]
                 row[total_col] = "" if status == "error" else _num(sum(v for v in values if v is not None))
-                row[header[len(header) - 4]] = f"{max_total:g}"
-                row[extra[0]] = status
-                row[extra[1]] = " | ".join(rec.reasons) if rec else ""
-                row[extra[2]] = str(sum(1 for v in values if v is None)) if status != "error" else ""
+                row[max_col] = f"{max_total:g}"
+                row[status_col] = status
+                row[reasons_col] = " | ".join(rec.reasons) if rec else ""
+                row[pending_col] = str(sum(1 for v in values if v is None)) if status != "error" else ""
     rows = [[student] + [table[student].get(col, "") for col in header[1:]] for student in sorted(table)]
     return header, rows
 

@@ -13,7 +13,7 @@ import re
 
 from .course import Course, CourseError
 from .records import Record, load_records
-from .template import HIDDEN, remove_hidden_tests
+from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 HIDDEN_NOTE = "[this part of the traceback is inside a test cell and is not shown]"
@@ -63,7 +63,7 @@ def feedback_notebook(nb: dict, secret_sources: dict[str, str]) -> dict:
     cells = []
     for cell in nb.get("cells", []):
         cell = dict(cell)
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = grade_id_of(cell)
         own = None
         if gid in secret_sources:
             cell["source"] = remove_hidden_tests(cell["source"])
@@ -103,20 +103,20 @@ def write_feedback(course: Course, exercise: str) -> int:
     with open_gradebook(course) as gb:
         templates = load_templates(gb, exercise, course.source)
     exporter = HTMLExporter(template_name="lab")
+    secrets = {tpl.name: {c.grade_id: c.source for c in tpl.cells if c.kind == "test"} for tpl in templates}
     written = 0
     for student, rec in sorted(records.items()):
         dest = course.feedback / student / exercise
         dest.mkdir(parents=True, exist_ok=True)
+        head = summary_html(rec)
         for tpl in templates:
-            secrets = {c.grade_id: c.source for c in tpl.cells if c.kind == "test"}
             path = course.autograded / student / exercise / f"{tpl.name}.ipynb"
-            head = summary_html(rec)
             if rec.status == "error" or not path.is_file():
                 body = "<p>Your submission could not be run, so there is no graded notebook.</p>"
             else:
-                nb = feedback_notebook(json.loads(path.read_text(encoding="utf-8")), secrets)
+                nb = feedback_notebook(json.loads(path.read_text(encoding="utf-8")), secrets[tpl.name])
                 body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
-            page = body.replace("<body", "<body", 1)
+            page = body
             if "<body" in page:
                 start = page.index(">", page.index("<body")) + 1
                 page = page[:start] + f"<div style='margin:1em'>{head}</div>" + page[start:]

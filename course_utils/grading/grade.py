@@ -25,16 +25,17 @@ from .template import NotebookTemplate
 
 MAX_NOTEBOOK_BYTES = 50 << 20
 MAX_EXTRA_BYTES = 5 << 20
+SANDBOX_FAILED = "the sandbox failed"  # reason prefix when a worker could not run a student
 IMPORT_RE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 
 
 @dataclass
 class Job:
-    student: str
+    """One student's sanitized notebooks and extra files on their way to a worker (``record`` says who)."""
+
     record: Record
     notebooks: list[tuple[NotebookTemplate, Sanitized | None]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
-    timestamp: str | None = None
 
 
 @dataclass
@@ -64,11 +65,10 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
     """Read and sanitize one student's submission (read-only access to their folder)."""
     folder = course.submitted / student / exercise
     record = Record(student, exercise)
-    job = Job(student, record)
+    job = Job(record)
     ts_file = folder / "timestamp.txt"
     if ts_file.is_file():
-        job.timestamp = ts_file.read_text(encoding="utf-8", errors="replace").strip() or None
-        record.timestamp = job.timestamp
+        record.timestamp = ts_file.read_text(encoding="utf-8", errors="replace").strip() or None
     expected = {f"{t.name}.ipynb" for t in templates}
     present = sorted(p.name for p in folder.iterdir() if p.is_file())
     others = [n for n in present if n.endswith(".ipynb") and n not in expected]
@@ -82,8 +82,6 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
     if extra:
         record.notes.append(f"extra files: {', '.join(extra)}")
     for tpl in templates:
-        for cell in tpl.graded():
-            record.max_scores[f"{tpl.name}:{cell.grade_id}"] = cell.points
         path = folder / f"{tpl.name}.ipynb"
         if not path.is_file() and len(templates) == 1 and len(others) == 1:
             path = folder / others[0]
@@ -121,6 +119,8 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
     """Attach outputs, score every graded cell and settle the status."""
     record = job.record
     for (tpl, clean), result in zip(job.notebooks, results):
+        for cell in tpl.graded():
+            record.max_scores[f"{tpl.name}:{cell.grade_id}"] = cell.points
         if clean is None:
             continue
         code = [c for c in clean.cells if c.cell_type == "code"]
@@ -139,7 +139,6 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
                 record.reasons.append(result.fatal + (f" (cell {where!r})" if where else ""))
         ran = {c.grade_id: c for c in clean.cells if c.grade_id}
         for cell in tpl.graded():
-            record.max_scores[f"{tpl.name}:{cell.grade_id}"] = cell.points
             record.scores[f"{tpl.name}:{cell.grade_id}"] = cell_score(ran.get(cell.grade_id), cell)
     if record.status != "error":
         record.status = "flagged" if record.reasons else "graded"
@@ -184,7 +183,7 @@ def _worker_loop(worker_box: list, make_worker, jobs: "queue.Queue", out: "queue
                     worker_box[0] = make_worker()
                 result = worker_box[0].run(code, limits, job.files, notebook=f"{tpl.name}.ipynb")
             except WorkerError as exc:
-                result = RunResult(fatal=f"the sandbox failed: {exc}", worker_failed=True)
+                result = RunResult(fatal=f"{SANDBOX_FAILED}: {exc}", worker_failed=True)
             if result.worker_failed and worker_box[0] is not None:
                 worker_box[0].close()
                 worker_box[0] = None
@@ -235,7 +234,7 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
             for _ in prepared:
                 job, results = out_q.get()
                 finish(job, results)
-                _store(course, gb, job, templates)
+                _store(course, gb, job)
                 records.append(job.record)
                 bar.update(1)
         finally:
@@ -248,24 +247,24 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
     return sorted(records, key=lambda r: r.student)
 
 
-def _store(course: Course, gb, job: Job, templates: list[NotebookTemplate]) -> None:
+def _store(course: Course, gb, job: Job) -> None:
     from .gradebook_io import write_record
 
     record = job.record
-    dest = course.autograded / job.student / record.exercise
+    dest = course.autograded / record.student / record.exercise
     dest.mkdir(parents=True, exist_ok=True)
     for tpl, clean in job.notebooks:
         if clean is not None:
             path = dest / f"{tpl.name}.ipynb"
             path.write_text(json.dumps(graded_notebook(clean, tpl), indent=1), encoding="utf-8")
-    if job.timestamp:
-        (dest / "timestamp.txt").write_text(job.timestamp + "\n", encoding="utf-8")
+    if record.timestamp:
+        (dest / "timestamp.txt").write_text(record.timestamp + "\n", encoding="utf-8")
     try:
-        late = write_record(gb, record, [t.name for t in templates], job.timestamp)
+        late = write_record(gb, record, record.timestamp)
     except Exception as exc:  # a malformed timestamp must not stop the class
         gb.db.rollback()
-        record.reasons.append(f"timestamp {job.timestamp!r} not understood ({exc}); stored without it")
-        late = write_record(gb, record, [t.name for t in templates], None)
+        record.reasons.append(f"timestamp {record.timestamp!r} not understood ({exc}); stored without it")
+        late = write_record(gb, record, None)
         if record.status == "graded":
             record.status = "flagged"
     if late > 0:

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 
-
-from .course import Course, CourseError, quiet_nbgrader_import
+from .course import Course, CourseError, nbgrader_command, quiet_nbgrader_import
 from .records import Record
 
 
@@ -30,27 +28,35 @@ def has_assignment(gb, exercise: str) -> bool:
     return bool(assignment.notebooks)
 
 
-def register_assignment(course: Course, exercise: str) -> None:
-    """Record ``exercise`` in the gradebook with nbgrader, leaving ``exercises/`` untouched.
+def generate_assignment(course: Course, exercise: str, release_dir: str | None = None,
+                        failure: str = "nbgrader generate_assignment {exercise} failed") -> None:
+    """Run ``nbgrader generate_assignment`` (which also records the exercise in the gradebook).
+
+    The release goes to ``exercises/`` unless ``release_dir`` names another folder.
 
     Raises
     ------
     CourseError
-        When nbgrader cannot process the source notebook.
+        ``failure`` (formatted with ``exercise``) and nbgrader's output, when nbgrader fails.
     """
-    quiet_nbgrader_import()
-    with tempfile.TemporaryDirectory(prefix="course-register-") as tmp:
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", exercise, "--force",
-               f"--CourseDirectory.release_directory={tmp}", "--log-level=WARN"]
-        if course.db_path is not None:
-            course.db_path.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True)
+    quiet_nbgrader_import()  # puts this Python's bin/ (alembic) on PATH for the child
+    args = ["generate_assignment", exercise, "--force", "--log-level=WARN"]
+    if release_dir is not None:
+        args.append(f"--CourseDirectory.release_directory={release_dir}")
+    if course.db_path is not None:
+        course.db_path.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(nbgrader_command(*args), cwd=course.root, capture_output=True, text=True)
     if done.returncode != 0:
-        raise CourseError(f"nbgrader could not register {exercise} in the gradebook:\n"
-                          f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise CourseError(f"{failure.format(exercise=exercise)}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
 
 
-def write_record(gb, record: Record, notebooks: list[str], timestamp: str | None) -> float:
+def register_assignment(course: Course, exercise: str) -> None:
+    """Record ``exercise`` in the gradebook with nbgrader, leaving ``exercises/`` untouched."""
+    with tempfile.TemporaryDirectory(prefix="course-register-") as tmp:
+        generate_assignment(course, exercise, tmp, failure="nbgrader could not register {exercise} in the gradebook")
+
+
+def write_record(gb, record: Record, timestamp: str | None) -> float:
     """Store one student's scores; returns seconds late (0 when on time or unknown)."""
     gb.update_or_create_student(record.student)
     if timestamp:
@@ -79,10 +85,3 @@ def gradebook_totals(gb, exercise: str) -> dict[str, dict[str, float | None]]:
                 cells[f"{nb.name}:{grade.name}"] = value
         out[sub.student.id] = cells
     return out
-
-
-def check_exercise_in_gradebook(gb, course: Course, exercise: str) -> None:
-    if not has_assignment(gb, exercise):
-        raise CourseError(f"{exercise} is not in the gradebook: run `course release {exercise}`")
-
-

@@ -19,7 +19,9 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+from .kernel import write_frame
 from .sandbox import SandboxSpec, worker_command, worker_env
+from .worker import MAX_CONTROL
 
 MAX_FRAME = 64 << 20
 
@@ -61,7 +63,6 @@ class Worker:
     """One warm sandboxed zygote."""
 
     def __init__(self, spec: SandboxSpec, warm: list[str], startup_timeout: float = 120.0) -> None:
-        self.spec, self.warm = spec, warm
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ctrl = parent
         cmd = worker_command(spec, child.fileno())
@@ -77,7 +78,6 @@ class Worker:
             self.close()
             raise WorkerError(f"grading worker did not start (exit code {self.proc.poll()}); "
                               "set COURSE_GRADING_DEBUG=1 to see its error output")
-        self.startup_seconds = float(ready.get("seconds", 0.0))
 
     # ------------------------------------------------------------------ control channel
     def _send(self, fds: list[int] | None = None, **msg: object) -> None:
@@ -93,7 +93,7 @@ class Worker:
     def _event(self, timeout: float) -> dict | None:
         self.ctrl.settimeout(timeout)
         try:
-            data = self.ctrl.recv(65536)
+            data = self.ctrl.recv(MAX_CONTROL)
         except (socket.timeout, OSError):
             return None
         finally:
@@ -106,8 +106,8 @@ class Worker:
     def close(self) -> None:
         """Stop the zygote and its sandbox."""
         try:
-            self.ctrl.send(json.dumps({"op": "quit"}).encode())
-        except OSError:
+            self._send(op="quit")
+        except WorkerError:
             pass
         try:
             self.proc.wait(timeout=5)
@@ -162,13 +162,9 @@ class Worker:
         return result
 
     def _feed(self, fd: int, msg: dict, result: RunResult) -> None:
-        data = json.dumps(msg).encode("utf-8")
         try:
-            os.write(fd, struct.pack(">I", len(data)))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        except (BrokenPipeError, OSError):
+            write_frame(fd, msg)
+        except OSError:
             result.fatal = result.fatal or "the kernel died (its input closed)"
 
     def _wait(self, sel, reader: "_FrameReader", limits: Limits, result: RunResult,
@@ -195,33 +191,21 @@ class Worker:
                         return reader.pop()
                     if status in ("eof", "too-big"):
                         event = self._event(0.5) if status == "eof" else None
-                        if event and event.get("event") == "limit":
-                            result.fatal = (f"the submission started {event.get('reason')} "
-                                            "(fork bomb?); the run was stopped")
-                            return None
-                        if event and event.get("event") == "exit":
-                            result.fatal = (f"the kernel died while running cell {index + 1} "
-                                            f"(exit code {event.get('code')})")
-                            return None
-                        result.fatal = ("the kernel died while running cell "
-                                        f"{index + 1}" if status == "eof" else
-                                        "the kernel sent an oversized reply")
+                        result.fatal = _event_fatal(event, index) or (
+                            f"the kernel died while running cell {index + 1}" if status == "eof"
+                            else "the kernel sent an oversized reply")
                         return None
                 else:
                     event = self._event(5)
                     if event is None:
                         result.fatal, result.worker_failed = "the sandbox stopped unexpectedly", True
                         return None
-                    if event.get("event") == "exit":
-                        # Let any reply already written reach us first.
-                        if reader.pump() == "frame":
-                            return reader.pop()
-                        result.fatal = (f"the kernel died while running cell {index + 1} "
-                                        f"(exit code {event.get('code')})")
-                        return None
-                    if event.get("event") == "limit":
-                        result.fatal = (f"the submission started {event.get('reason')} "
-                                        "(fork bomb?); the run was stopped")
+                    # On an exit, let any reply already written reach us first.
+                    if event.get("event") == "exit" and reader.pump() == "frame":
+                        return reader.pop()
+                    fatal = _event_fatal(event, index)
+                    if fatal:
+                        result.fatal = fatal
                         return None
             if not self.alive():
                 result.fatal, result.worker_failed = "the sandbox stopped unexpectedly", True
@@ -243,6 +227,16 @@ class Worker:
         except WorkerError:
             pass
         result.worker_failed = True
+
+
+def _event_fatal(event: dict | None, index: int) -> str | None:
+    """Why the run stopped, for a zygote event that ends it (``exit``, ``limit``); else None."""
+    kind = (event or {}).get("event")
+    if kind == "exit":
+        return f"the kernel died while running cell {index + 1} (exit code {event.get('code')})"
+    if kind == "limit":
+        return f"the submission started {event.get('reason')} (fork bomb?); the run was stopped"
+    return None
 
 
 class _FrameReader:

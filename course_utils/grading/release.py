@@ -5,42 +5,30 @@ fails only with ``NotImplementedError`` (the stubs students replace).
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from .course import Course, CourseError, quiet_nbgrader_import
+from .course import Course
 
 
 def generate(course: Course, exercise: str) -> None:
     """Run ``nbgrader generate_assignment`` for one exercise (also fills the gradebook)."""
-    quiet_nbgrader_import()
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", exercise, "--force",
-           "--log-level=WARN"]
-    if course.db_path is not None:
-        course.db_path.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise CourseError(f"nbgrader generate_assignment {exercise} failed:\n"
-                          f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    from .gradebook_io import generate_assignment
+
+    generate_assignment(course, exercise)
 
 
-def _run_notebook(course: Course, path: Path, templates, worker, limits):
+def _run_notebook(path: Path, templates, worker, limits):
     from .grade import finish, Job
     from .records import Record
     from .sanitize import parse_notebook, sanitize
 
     tpl = next(t for t in templates if t.name == path.stem)
     cells, _ = parse_notebook(path.read_bytes())
+    # The gradebook's test and read-only sources are the source notebook's own, so sanitizing
+    # keeps a solution notebook whole and gives a release its hidden tests back.
     clean = sanitize(cells, tpl)
-    if path.parent.parent == course.source:  # the source notebook keeps its answers and tests
-        by_id = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in cells}
-        for rc in clean.cells:
-            if rc.grade_id in by_id:
-                src = by_id[rc.grade_id].get("source", "")
-                rc.source = "".join(src) if isinstance(src, list) else src
     result = worker.run([c.source for c in clean.cells if c.cell_type == "code"], limits)
-    job = Job("release-check", Record("release-check", path.parent.name), [(tpl, clean)])
+    job = Job(Record("release-check", path.parent.name), [(tpl, clean)])
     finish(job, [result])
     return job.record, clean, result
 
@@ -61,7 +49,7 @@ def validate_exercise(course: Course, exercise: str) -> list[str]:
     try:
         for tpl in templates:
             rec, clean, result = _run_notebook(
-                course, course.source / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
+                course.source / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
             if result.fatal:
                 problems.append(f"solution {tpl.name}: {result.fatal}")
             for key, score in rec.scores.items():
@@ -69,7 +57,7 @@ def validate_exercise(course: Course, exercise: str) -> list[str]:
                 if tcell.kind == "test" and score != rec.max_scores[key]:
                     problems.append(f"solution {tpl.name}: test {tcell.grade_id} does not pass")
             rec, clean, result = _run_notebook(
-                course, course.release / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
+                course.release / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
             for cell in clean.cells:
                 for out in cell.outputs:
                     if out.get("output_type") == "error" and out.get("ename") != "NotImplementedError":

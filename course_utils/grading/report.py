@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections import Counter
 
 from .course import Course
-from .records import Record, load_records
+from .records import STATUSES, Record, load_records
 
 
 def summary_line(records: list[Record]) -> str:
     counts = Counter(r.status for r in records)
-    parts = [f"{counts.get(s, 0)} {s}" for s in ("graded", "flagged", "error")]
+    parts = [f"{counts.get(s, 0)} {s}" for s in STATUSES]
     return f"{len(records)} submissions: " + ", ".join(parts)
 
 

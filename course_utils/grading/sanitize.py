@@ -97,7 +97,7 @@ def sanitize(cells: list[dict], template: NotebookTemplate) -> Sanitized:
         tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
         if tags:
             text = f"cell {index}: tags {sorted(map(str, tags))} removed"
-            nbkind = known.get(nbg.get("grade_id")) if isinstance(nbg.get("grade_id"), str) else None
+            nbkind = known.get(gid) if isinstance(gid, str) else None
             (out.flags if nbkind is not None and nbkind.kind in ("test", "locked") else out.notes).append(text)
         if gid is None or not isinstance(gid, str):
             out.cells.append(RunCell(ctype, source))

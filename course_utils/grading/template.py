@@ -20,10 +20,6 @@ def remove_hidden_tests(source: str) -> str:
     return HIDDEN.sub("", source)
 
 
-def has_hidden_tests(source: str) -> bool:
-    return bool(HIDDEN.search(source))
-
-
 @dataclass
 class TemplateCell:
     """One nbgrader cell as the instructor wrote it.
@@ -59,13 +55,17 @@ class NotebookTemplate:
         return [c for c in self.cells if c.graded]
 
 
+def grade_id_of(cell: dict) -> str | None:
+    """The nbgrader ``grade_id`` of a notebook cell (JSON dict), or None."""
+    return ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
+
+
 def _source_order(path: Path) -> list[str]:
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.get("cells", [])
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
+    return [gid for gid in map(grade_id_of, nb.get("cells", [])) if gid]
 
 
 def load_templates(gb, exercise: str, source_dir: Path) -> list[NotebookTemplate]:
