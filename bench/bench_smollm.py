@@ -56,6 +56,19 @@ def timed(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+def _figures(import_s: float, open_s: float, first_s: float, prefill_s: float, decode_s: float) -> dict:
+    """The measured figures of one implementation, computed the same way for both."""
+    return {
+        "import_s": import_s,
+        "open_s": open_s,
+        "first_forward_s": first_s,
+        "load_s": open_s + first_s,
+        "prefill_tok_per_s": N_PROMPT / prefill_s,
+        "decode_tok_per_s": N_DECODE / decode_s,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def run_numpy(repeats: int) -> dict:
     start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
@@ -76,15 +89,7 @@ def run_numpy(repeats: int) -> dict:
     first_s = time.perf_counter() - start
     prefill_s = timed(lambda: model.forward(ids), repeats)
     decode_s = timed(lambda: model.generate_ids(ids[:8], N_DECODE, stop_at_eos=False), max(1, repeats // 2))
-    return {
-        "import_s": import_s,
-        "open_s": open_s,
-        "first_forward_s": first_s,
-        "load_s": open_s + first_s,
-        "prefill_tok_per_s": N_PROMPT / prefill_s,
-        "decode_tok_per_s": N_DECODE / decode_s,
-        "peak_rss_mb": peak_rss_mb(),
-    }
+    return _figures(import_s, open_s, first_s, prefill_s, decode_s)
 
 
 def run_reference(repeats: int) -> dict:
@@ -118,13 +123,7 @@ def run_reference(repeats: int) -> dict:
             max(1, repeats // 2),
         )
     return {
-        "import_s": import_s,
-        "open_s": open_s,
-        "first_forward_s": first_s,
-        "load_s": open_s + first_s,
-        "prefill_tok_per_s": N_PROMPT / prefill_s,
-        "decode_tok_per_s": N_DECODE / decode_s,
-        "peak_rss_mb": peak_rss_mb(),
+        **_figures(import_s, open_s, first_s, prefill_s, decode_s),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "transformers": transformers.__version__,

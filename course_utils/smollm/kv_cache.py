@@ -14,16 +14,20 @@ class KVCache:
     n_layers : int
         Number of transformer blocks.
 
-    Attributes
-    ----------
-    length : int
-        Positions already stored (the next token's position).
     """
 
     def __init__(self, n_layers: int) -> None:
         self.keys: list[np.ndarray | None] = [None] * n_layers
         self.values: list[np.ndarray | None] = [None] * n_layers
-        self.length = 0
+
+    @property
+    def length(self) -> int:
+        """Positions stored in every layer (the next token's position).
+
+        Read from the last layer, which a forward pass extends last.
+        """
+        last = self.keys[-1]
+        return 0 if last is None else int(last.shape[1])
 
     def extend(self, layer: int, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Append new keys and values for one layer and return all of them.

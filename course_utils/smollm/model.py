@@ -190,8 +190,6 @@ class SmolLM:
                 residual.append(x)
             if keep_attention:
                 patterns.append(pattern)
-        if cache is not None:
-            cache.length += seq
         final = rms_norm(x[-1:] if last_only else x, self.weight("ln_final.w"), cfg.norm_eps)
         return final @ self.weight("W_E").T, residual, patterns
 

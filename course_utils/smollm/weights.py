@@ -93,7 +93,7 @@ class WeightStore:
         self._names = list(GLOBAL_NAMES)
         for i in range(config.n_layers):
             self._names += [f"blocks.{i}.{suffix}" for suffix in LAYER_NAMES]
-        missing = [self._source(n)[0] for n in self._names if self._source(n)[0] not in self._tensors]
+        missing = [src for src in (self._source(n)[0] for n in self._names) if src not in self._tensors]
         if missing:
             raise ValueError(f"the GGUF file lacks tensors the model needs: {missing[:5]}")
 
@@ -141,8 +141,9 @@ class WeightStore:
         elif kind == "vector":
             raw = raw.reshape(-1)
         out = np.ascontiguousarray(raw, dtype=np.float32)
-        if out.shape != self.shape(name):
-            raise ValueError(f"weight {name!r} dequantized to {out.shape}, header says {self.shape(name)}")
+        expected = self.shape(name)
+        if out.shape != expected:
+            raise ValueError(f"weight {name!r} dequantized to {out.shape}, header says {expected}")
         out.setflags(write=False)
         self._cache[name] = out
         return out

@@ -16,7 +16,7 @@ probability per instance ``p_k``; batch 1024, AdamW, lr 1e-3, 10,000 steps):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -66,10 +66,6 @@ class ToyConfig:
     def feature_probability(self) -> np.ndarray:
         """Presence probability per instance, (n_instances,), from 1 down to ``1/probability_range``."""
         return self.probability_range ** -np.linspace(0.0, 1.0, self.n_instances)
-
-    def with_(self, **changes) -> "ToyConfig":
-        """A copy with some fields changed, e.g. ``cfg.with_(steps=2000)``."""
-        return replace(self, **changes)
 
     def build(self, seed: SeedLike = None, dtype: object = np.float32) -> ToyModel:
         """A freshly initialised model for this config."""

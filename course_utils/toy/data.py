@@ -108,7 +108,8 @@ class SparseFeatures:
         self.n_features = int(n_features)
         self.p = broadcast_probability(feature_probability, self.n_instances, self.n_features)
         self._dense = bool(np.all(self.p == 1.0))
-        self._cache: dict = {}
+        self._inv_p: dict = {}  # dtype -> 1/p, (1|I, 1|n, 1)
+        self._keep: np.ndarray | None = None  # scratch mask, reused while the batch shape stays
 
     def sample(
         self,
@@ -152,12 +153,12 @@ class SparseFeatures:
         as_generator(rng).random(out=out, dtype=dt)
         if self._dense:
             return out
-        key = (dt, out.shape)
-        cache = self._cache.get(key)
-        if cache is None:
-            inv_p = (1.0 / self.p).transpose(0, 2, 1).astype(dt)  # (1|I, 1|n, 1)
-            cache = self._cache[key] = (inv_p, np.empty(out.shape, dtype=dt))
-        inv_p, keep = cache
+        inv_p = self._inv_p.get(dt)
+        if inv_p is None:
+            inv_p = self._inv_p[dt] = (1.0 / self.p).transpose(0, 2, 1).astype(dt)
+        keep = self._keep
+        if keep is None or keep.shape != out.shape or keep.dtype != dt:
+            keep = self._keep = np.empty(out.shape, dtype=dt)
         # u < p  <=>  u / p < 1: keep u / p there (uniform on [0, 1)), zero elsewhere.
         out *= inv_p
         np.less(out, 1, out=keep, casting="unsafe")

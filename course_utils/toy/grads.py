@@ -63,7 +63,6 @@ class LossGrad:
         self.batch_size = B
         imp = broadcast_importance(importance, n_inst, n)  # (1|I, 1, 1|n)
         imp = imp.transpose(0, 2, 1)  # (1|I, 1|n, 1): broadcasts along the batch axis
-        self.importance = imp.astype(dt)
         self._importance_2d = imp[:, :, 0].astype(np.float64)  # (1|I, 1|n)
         self._scale = (imp * (2.0 / (B * n))).astype(dt)
         self.xT = np.zeros((n_inst, n, B), dtype=dt)
@@ -75,7 +74,6 @@ class LossGrad:
         self.grad = np.zeros_like(model.params)
         self.grads = model.split(self.grad)
         self._gdec = np.empty((n_inst, m, n), dtype=dt) if model.tied else self.grads[1]
-        self.loss = np.zeros(n_inst, dtype=np.float64)
 
     def set_batch(self, x: np.ndarray) -> None:
         """Copy a batch ``x : (n_instances or 1, batch_size, n_features)`` into :attr:`xT`."""
@@ -105,18 +103,16 @@ class LossGrad:
         np.matmul(Wd.transpose(0, 2, 1), h, out=z)
         if b is not None:
             z += b[:, :, None]
+        if need_loss and self._relu:
+            np.maximum(z, 0, out=z)  # x' exactly, for the loss
+        # The error x' - x. Without the loss, z stays unclamped: where the ReLU is active
+        # x' = z, and elsewhere the mask below zeroes the gradient anyway.
+        np.subtract(z, x, out=dz)
         result = None
         if need_loss:
-            if self._relu:
-                np.maximum(z, 0, out=z)
-            np.subtract(z, x, out=dz)  # the error x' - x
             # per instance: sum_{b,i} I_i (x' - x)^2 / (B n)
             sq = np.einsum("kib,kib->ki", dz, dz)
-            self.loss[:] = (sq * self._importance_2d).sum(axis=1) / (self.batch_size * z.shape[1])
-            result = self.loss.copy()
-        else:
-            # where the ReLU is active x' = z; elsewhere the mask below zeroes the gradient
-            np.subtract(z, x, out=dz)
+            result = (sq * self._importance_2d).sum(axis=1) / (self.batch_size * z.shape[1])
         dz *= self._scale
         if self._relu:
             np.greater(z, 0, out=z, casting="unsafe")  # z is no longer needed: reuse it as the mask

@@ -154,10 +154,6 @@ class ToyModel:
         return self._tied
 
     @property
-    def has_bias(self) -> bool:
-        return self._bias
-
-    @property
     def n_instances(self) -> int:
         return self._shape[0]
 

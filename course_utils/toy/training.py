@@ -187,11 +187,9 @@ def train(
         sampler = SparseFeatures(feature_probability, n_inst, n)
         lg = LossGrad(model, batch_size, importance)
 
-    if weight_decay is None:
-        weight_decay = 0.01 if str(optimizer).lower() == "adamw" else 0.0
-    opt = make_optimizer(
-        optimizer, model.params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay
-    )
+    # weight_decay=None keeps the optimizer's own default (0 for Adam, 0.01 for AdamW)
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
+    opt = make_optimizer(optimizer, model.params, lr=lr, betas=betas, eps=eps, **decay)
 
     loss_steps, losses, snap_steps, snaps = [], [], [], []
     if snapshot_every:
