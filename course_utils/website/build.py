@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course_utils.grading.feedback import ANSI
+
 from .snapshot import snapshot_widgets
 
 LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+?\.ipynb)(#[^)\s]*)?\)")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$", re.M)
-ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 __all__ = ["Page", "SiteError", "build_site", "lesson_notebooks", "rewrite_links", "overview_of"]
@@ -34,7 +35,6 @@ class SiteError(RuntimeError):
 class Page:
     """One built lesson page."""
 
-    source: Path
     html_name: str
     title: str
     overview_html: str
@@ -98,23 +98,21 @@ def _navigation(nbformat: Any, prev: tuple[str, str] | None, nxt: tuple[str, str
 
 
 def _execute(path: Path, timeout: float) -> Any:
-    """Run one lesson on a fresh kernel; called in a worker process (it sets that process's MPLBACKEND)."""
+    """Run one lesson on a fresh kernel (the inline backend puts its figures into the outputs)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
-    # The kernel inherits this process's environment: ask for the inline backend, which puts
-    # figures into the outputs (a headless default such as Agg would silently drop them).
-    os.environ["MPLBACKEND"] = INLINE_BACKEND
     # The kernel's own log is noise here (e.g. its note about local TCP sockets); errors still show.
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(path.parent)}})
     try:
-        client.execute()
+        # A headless default such as MPLBACKEND=Agg would silently drop the lesson's figures.
+        client.execute(env={**os.environ, "MPLBACKEND": INLINE_BACKEND})
     except CellExecutionError as exc:
-        lines = ANSI_RE.sub("", str(exc)).strip().splitlines()
+        lines = ANSI.sub("", str(exc)).strip().splitlines()
         raise SiteError(f"{path.name} failed while running: {lines[-1] if lines else exc}. "
                         "Open it in JupyterLab, run it top to bottom, fix the failing cell and build again.") from None
     return nb
@@ -137,7 +135,7 @@ def _build_page(path: Path, out: Path, pages: set[str], neighbours: tuple, timeo
     (out / html_name).write_text(body, encoding="utf-8")
     from nbconvert.filters.markdown import markdown2html
 
-    return Page(path, html_name, title, markdown2html(overview) if overview else "", widgets)
+    return Page(html_name, title, markdown2html(overview) if overview else "", widgets)
 
 
 def _index_html(pages: list[Page]) -> str:

@@ -25,7 +25,7 @@ __all__ = ["LIVE_NOTE", "widget_models", "render_widget", "snapshot_widgets"]
 
 
 def widget_models(nb: Any) -> dict[str, dict]:
-    """Model id -> ``{"model_name", "state", "buffers"}`` from a notebook's stored widget state.
+    """Model id -> ``{"model_name", "state"}`` from a notebook's stored widget state.
 
     Buffers (for example an Image widget's PNG bytes) are merged into ``state``
     under their path, still base64-encoded.
