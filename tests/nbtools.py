@@ -5,12 +5,15 @@ import contextlib
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+SECRET_BLOCK_RE = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 LESSON_RE = re.compile(r"^(\d\d)_([a-z0-9]+(?:_[a-z0-9]+)*)\.ipynb$")
 EXERCISE_RE = re.compile(r"^ex(\d\d)_([a-z0-9]+(?:_[a-z0-9]+)*)$")
 
@@ -25,6 +28,11 @@ def solution_notebooks() -> list[Path]:
 
 def exercise_notebooks() -> list[Path]:
     return sorted((ROOT / "exercises").glob("*/*.ipynb"))
+
+
+def exercise_sets() -> list[str]:
+    """Names of the exercise sets in solutions/ (``exNN_slug``)."""
+    return sorted(d.name for d in (ROOT / "solutions").iterdir() if d.is_dir() and d.name.startswith("ex"))
 
 
 def all_notebooks() -> list[Path]:
@@ -59,8 +67,7 @@ def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> An
     """Execute a notebook on a fresh ``python3`` kernel in its own folder; return the executed notebook."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    nb = nbformat.read(path, as_version=4)  # headless plotting: conftest sets MPLBACKEND=Agg
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -105,3 +112,27 @@ def run_in_process(nb: Any) -> dict[str, BaseException | None]:
         if is_graded_code(cell):
             results[nbgrader_meta(cell)["grade_id"]] = error
     return results
+
+
+def secret_lines(nb: Any, min_length: int = 30) -> set[str]:
+    """Distinctive lines (stripped, at least ``min_length`` long) of a source notebook's
+    reference answers and hidden tests: none of them may reach a student."""
+    lines: set[str] = set()
+    for cell in nb.cells:
+        for _, block in SECRET_BLOCK_RE.findall(cell.source):
+            lines |= {ln.strip() for ln in block.splitlines() if len(ln.strip()) >= min_length}
+    return lines
+
+
+def nbgrader(course: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run nbgrader's command line with ``args`` in ``course`` and capture its output.
+
+    Uses the course tool's launcher (plain nbgrader minus a slow, unused import) and puts
+    this Python's ``bin/`` on PATH, where nbgrader finds ``alembic``.
+    """
+    from course_utils.grading.course import nbgrader_command
+
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run(nbgrader_command(*args), cwd=course, env=env, capture_output=True, text=True,
+                          timeout=timeout)

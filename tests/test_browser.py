@@ -24,7 +24,7 @@ import pytest
 import browser_support as bs
 from nbtools import ROOT, is_graded_code, nbgrader_meta
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one server per run
 
 LESSON = "lessons/01_projection_shapes.ipynb"
 EXERCISE = "exercises/ex01_projection_shapes/ex01_projection_shapes.ipynb"

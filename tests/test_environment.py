@@ -1,7 +1,9 @@
 """environment.yml mirrors pyproject.toml's dependency list (main + test extras)."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 
 import yaml
@@ -78,3 +80,22 @@ def test_environment_check_uses_the_same_bounds():
         assert py.get(req.dist) == spec, f"env_check wants {req.dist}{spec}, pyproject.toml says {py.get(req.dist)}"
     data = tomllib.loads((nbtools.ROOT / "pyproject.toml").read_text())
     assert data["project"]["requires-python"] == f">={env_check.PYTHON_MINIMUM}"
+
+
+def test_xdist_groups_tests_as_make_test_expects(tmp_path):
+    """`make test` runs `--dist loadgroup`: tests marked with one xdist_group share a worker (and its
+    module fixtures, such as the reference model). Some pytest/xdist pairs silently ignore the mark."""
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    (tmp_path / "test_grouped.py").write_text(
+        "import os\nimport pytest\n\npytestmark = pytest.mark.xdist_group('one')\n\n"
+        "@pytest.mark.parametrize('i', range(6))\n"
+        f"def test_worker(i):\n    open(os.path.join({str(seen)!r}, str(i)), 'w').write("
+        "os.environ['PYTEST_XDIST_WORKER'])\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+                           "-q", "-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path / "test_grouped.py")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers = {f.read_text() for f in seen.iterdir()}
+    assert len(list(seen.iterdir())) == 6 and len(workers) == 1, (
+        f"one xdist_group ran on workers {sorted(workers)}: check the pytest pin in pyproject.toml")

@@ -20,24 +20,18 @@ import copy
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import mutation
+from nbtools import is_answer_cell, nbgrader, nbgrader_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 EX = "ex01_projection_shapes"
 MUTANT = "project__no_shape_check"  # in tests/mutants/<EX>.yml
 MARKER_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
-DEF_RE = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
 def _structure(nb) -> tuple[dict[str, str], dict[str, float], dict[str, float]]:
@@ -47,9 +41,9 @@ def _structure(nb) -> tuple[dict[str, str], dict[str, float], dict[str, float]]:
     written_points: dict[str, float] = {}
     pending: list[str] = []
     for cell in nb.cells:
-        meta = _meta(cell)
-        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
-            pending += DEF_RE.findall(cell.source)
+        meta = nbgrader_meta(cell)
+        if is_answer_cell(cell):
+            pending += mutation.DEF_RE.findall(cell.source)
         elif cell.cell_type == "code" and meta.get("grade"):
             test_points[meta["grade_id"]] = float(meta["points"])
             for function in pending:
@@ -65,10 +59,10 @@ def _submission(release, solution, answered: set[str], written: set[str], replac
 
     ``replace`` maps a function to the name of a mutant to answer with instead.
     """
-    by_id = {_meta(c).get("grade_id"): c for c in solution.cells if _meta(c).get("grade_id")}
+    by_id = {nbgrader_meta(c).get("grade_id"): c for c in solution.cells if nbgrader_meta(c).get("grade_id")}
     nb = copy.deepcopy(release)
     for cell in nb.cells:
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         if not meta.get("solution"):
             continue
         reference = by_id[meta["grade_id"]]
@@ -76,7 +70,7 @@ def _submission(release, solution, answered: set[str], written: set[str], replac
             if meta["grade_id"] in written:
                 cell.source = reference.source
             continue
-        functions = DEF_RE.findall(reference.source)
+        functions = mutation.DEF_RE.findall(reference.source)
         (function,) = functions
         if function in replace:
             (mutant,) = [m for m in mutation.load(ROOT / "tests" / "mutants" / f"{EX}.yml") if m.name == replace[function]]
@@ -87,10 +81,8 @@ def _submission(release, solution, answered: set[str], written: set[str], replac
 
 
 def _nbgrader(course: Path, env: dict, *args: str) -> str:
-    cmd = [sys.executable, "-m", "nbgrader", *args,
-           f"--CourseDirectory.root={course}",
-           f"--CourseDirectory.db_url=sqlite:///{course / 'grading' / 'gradebook.db'}"]
-    proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=600)
+    """nbgrader with the copied nbgrader_config.py (it puts the gradebook in ``grading/``)."""
+    proc = nbgrader(course, *args, env=env)
     assert proc.returncode == 0, f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout + proc.stderr
 
@@ -101,12 +93,9 @@ def test_autograde_simulated_class(tmp_path):
     course.mkdir()
     shutil.copytree(ROOT / "solutions", course / "solutions")
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    (course / "grading").mkdir()
     env = dict(os.environ)
-    # the kernels import course_utils from this checkout; nbgrader calls `alembic` via PATH
+    # the kernels import course_utils from this checkout
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.setdefault("MPLBACKEND", "Agg")
 
     _nbgrader(course, env, "generate_assignment", EX, "--force")
     release = nbformat.read(course / "exercises" / EX / f"{EX}.ipynb", as_version=4)
@@ -159,7 +148,7 @@ def test_autograde_simulated_class(tmp_path):
 
     # the wrong submission fails only on hidden tests: the visible part of its test cell passes
     graded = nbformat.read(course / "grading" / "autograded" / "wrong" / EX / f"{EX}.ipynb", as_version=4)
-    (project_test,) = [c for c in graded.cells if _meta(c).get("grade_id") == test_of["project"]]
+    (project_test,) = [c for c in graded.cells if nbgrader_meta(c).get("grade_id") == test_of["project"]]
     errors = [o for o in project_test.outputs if o.output_type == "error"]
     assert errors and errors[0].ename == "AssertionError"
     assert "passed: project(X, W_q.T) raised ValueError" in "".join(

@@ -9,10 +9,8 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,11 +23,6 @@ from nbtools import ROOT
 pytestmark = pytest.mark.slow
 
 
-def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return resp.read()
-
-
 def test_make_lab_serves_the_course_headless(tmp_path: Path) -> None:
     port, token = bs.free_port(), secrets.token_hex(8)
     lab_args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 "
@@ -37,44 +30,35 @@ def test_make_lab_serves_the_course_headless(tmp_path: Path) -> None:
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     venv = Path(sys.executable).parent.parent
     log = tmp_path / "make-lab.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(["make", "-C", str(ROOT), "-o", "setup", "lab", f"VENV={venv}", f"LAB_ARGS={lab_args}"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    log_file = open(log, "w")
+    proc = subprocess.Popen(["make", "-C", str(ROOT), "-o", "setup", "lab", f"VENV={venv}", f"LAB_ARGS={lab_args}"],
+                            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    server = bs.LabServer(ROOT, f"http://127.0.0.1:{port}", token, proc, log, log_file)
     try:
-        deadline = time.monotonic() + 90
-        while True:
+        def answers() -> bool:
+            assert proc.poll() is None, f"make lab exited early:\n{server.log()}"
             try:
-                _get(f"{base}/api/status?token={token}")
-                break
+                return server.api("status", timeout=2) is not None
             except (OSError, urllib.error.URLError):
-                assert proc.poll() is None, f"make lab exited early:\n{log.read_text()}"
-                assert time.monotonic() < deadline, f"make lab did not answer in 90 s:\n{log.read_text()}"
-                time.sleep(0.3)
+                return False
+
+        bs.wait_for(answers, 90, "make lab to answer")
         # The server's root is the course: lessons and exercises are both reachable.
-        lessons = json.loads(_get(f"{base}/api/contents/lessons?token={token}"))
+        lessons = server.api("contents/lessons")
         assert {c["name"] for c in lessons["content"]} >= {p.name for p in (ROOT / "lessons").glob("*.ipynb")}
-        exercises = json.loads(_get(f"{base}/api/contents/exercises?token={token}"))
+        exercises = server.api("contents/exercises")
         assert {c["name"] for c in exercises["content"]} >= {p.name for p in (ROOT / "exercises").iterdir()
                                                              if p.is_dir()}
         # nbgrader's JupyterLab extension (the Validate button) is installed and not disabled.
-        page = _get(f"{base}/lab?token={token}").decode()
+        with urllib.request.urlopen(f"{server.url}/lab?token={token}", timeout=5) as resp:
+            page = resp.read().decode()
         config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
                                       page, re.S).group(1))
         assert "@jupyter/nbgrader" in {e["name"] for e in config["federated_extensions"]}
         assert not any(d.startswith("@jupyter/nbgrader") for d in config.get("disabledExtensions", []))
         # make printed the command it ran: lesson 00 in front, --allow-root exactly when run as root.
-        command = next(line for line in log.read_text().splitlines() if " lab " in line and "jupyter" in line)
+        command = next(line for line in server.log().splitlines() if " lab " in line and "jupyter" in line)
         assert command.rstrip().endswith("lessons/00_start_here.ipynb")
         assert ("--allow-root" in command) == (os.geteuid() == 0)
     finally:
-        try:
-            urllib.request.urlopen(urllib.request.Request(f"{base}/api/shutdown?token={token}", method="POST"),
-                                   timeout=5)
-        except (OSError, urllib.error.URLError):
-            pass
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        server.stop()

@@ -41,7 +41,7 @@ def _score(nb, results) -> float:
     return float(sum(points[g] for g, err in results.items() if err is None))
 
 
-SETS = sorted(d.name for d in (nbtools.ROOT / "solutions").iterdir() if d.is_dir() and d.name.startswith("ex"))
+SETS = nbtools.exercise_sets()
 
 
 def _mutants(ex: str) -> list[mutation.Mutant]:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -12,7 +10,8 @@ import pytest
 
 import nbtools
 
-SETS = sorted(d.name for d in (nbtools.ROOT / "solutions").iterdir() if d.is_dir() and d.name.startswith("ex"))
+SETS = nbtools.exercise_sets()
+pytestmark = pytest.mark.xdist_group("release_sync")  # regenerate the releases once per run
 SECRET_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]
 
 
@@ -23,10 +22,7 @@ def regenerated(tmp_path_factory) -> Path:
     shutil.copytree(nbtools.ROOT / "solutions", course / "solutions")
     shutil.copy(nbtools.ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     for ex in SETS:
-        proc = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", ex, "--force"],
-            cwd=course, capture_output=True, text=True, timeout=300,
-        )
+        proc = nbtools.nbgrader(course, "generate_assignment", ex, "--force", timeout=300)
         assert proc.returncode == 0, f"nbgrader generate_assignment {ex} failed:\n{proc.stdout}\n{proc.stderr}"
     return course
 
@@ -50,21 +46,6 @@ def test_release_is_in_sync(regenerated, ex):
         assert same, f"exercises/{ex}/{name} differs from a fresh release: run `make release` and commit it"
 
 
-def _secret_regions(source: str) -> list[str]:
-    """Text between BEGIN/END SOLUTION and BEGIN/END HIDDEN TESTS markers in one cell."""
-    regions, current = [], None
-    for line in source.splitlines():
-        if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
-            current = []
-        elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
-            if current is not None:
-                regions.append("\n".join(current))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return regions
-
-
 @pytest.mark.parametrize("ex", SETS)
 def test_no_solution_or_hidden_test_leaks(ex):
     source = nbformat.read(nbtools.ROOT / "solutions" / ex / f"{ex}.ipynb", as_version=4)
@@ -74,18 +55,13 @@ def test_no_solution_or_hidden_test_leaks(ex):
     for marker in SECRET_MARKERS:
         assert marker not in released_text, f"{marker!r} appears in the release"
     visible_text = released_text
-    leaks = []
-    for cell in source.cells:
-        for region in _secret_regions(cell.source):
-            for line in region.splitlines():
-                code = line.strip()
-                # Distinctive lines only: short or generic lines can legitimately appear in both.
-                if len(code) >= 30 and not code.startswith("#") and code in visible_text:
-                    leaks.append(code)
+    # Distinctive lines only (short or generic lines can legitimately appear in both).
+    leaks = sorted(line for line in nbtools.secret_lines(source)
+                   if not line.startswith("#") and line in visible_text)
     assert not leaks, "solution or hidden-test lines appear in the release:\n" + "\n".join(leaks)
     # Markdown answers graded by hand are blanked too.
-    for src_cell, rel_cell in zip(
-        [c for c in source.cells if nbtools.nbgrader_meta(c).get("solution") and c.cell_type == "markdown"],
-        [c for c in released.cells if nbtools.nbgrader_meta(c).get("solution") and c.cell_type == "markdown"],
-    ):
+    written = [[c for c in nb.cells if nbtools.nbgrader_meta(c).get("solution") and c.cell_type == "markdown"]
+               for nb in (source, released)]
+    assert len(written[0]) == len(written[1]) > 0, "written-answer cells are missing from the release"
+    for src_cell, rel_cell in zip(*written):
         assert src_cell.source.strip() != rel_cell.source.strip(), "a written-answer cell keeps its model answer"

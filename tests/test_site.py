@@ -135,14 +135,10 @@ def _text_of(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
-def _solution_lines() -> set[str]:
-    """Distinctive lines of every reference answer and hidden test (must never reach the site)."""
-    lines: set[str] = set()
-    for path in nbtools.solution_notebooks():
-        for cell in nbformat.read(path, as_version=4).cells:
-            for block in re.findall(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", cell.source, re.S):
-                lines |= {ln.strip() for ln in block[1].splitlines() if len(ln.strip()) >= 30}
-    return lines
+def _printed_text(page: str) -> str:
+    """Text the lesson's cells printed or returned (plain-text outputs only; not its prose or code)."""
+    blocks = re.findall(r'jp-OutputArea-output[^"]*" data-mime-type="text/plain"[^>]*>\s*<pre>(.*?)</pre>', page, re.S)
+    return "\n".join(_text_of(block) for block in blocks)
 
 
 @pytest.mark.slow
@@ -152,15 +148,19 @@ def test_course_site_builds_every_lesson(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     lessons = nbtools.lessons()
     index = (out / "index.html").read_text()
-    secret = _solution_lines()
+    # Distinctive lines of every reference answer and hidden test: none may reach the site.
+    secret = set().union(*(nbtools.secret_lines(nbformat.read(p, as_version=4))
+                           for p in nbtools.solution_notebooks()))
     assert secret, "found no solution lines to look for"
     for path in lessons:
         name = f"{path.stem}.html"
         assert f'href="{name}"' in index, f"index does not link {name}"
         page = (out / name).read_text()
         text = _text_of(page)
-        # Outputs are there: the source numbers the lesson prints appear on its page.
-        missing = [k for k, pattern in SOURCE_NUMBERS.get(path.name, {}).items() if not re.search(pattern, text)]
+        # Outputs are there: the source numbers the lesson prints appear in its page's outputs.
+        printed = _printed_text(page)
+        assert printed.strip(), f"{name} shows no printed output"
+        missing = [k for k, pattern in SOURCE_NUMBERS.get(path.name, {}).items() if not re.search(pattern, printed)]
         assert not missing, f"{name} does not show {missing}"
         # Explorers: every one became a snapshot with its picture; no live-widget leftovers.
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")

@@ -30,7 +30,6 @@ class Case:
     total: float | None
     reason: str = ""
     scores: dict[str, float | None] = field(default_factory=dict)
-    nbgrader_safe: bool = False  # safe to run through plain nbgrader too
 
 
 def _write(folder: Path, nb: dict | bytes, name: str = NB) -> None:
@@ -191,12 +190,10 @@ EXCEPTION = "def project(W, x):\n    raise ValueError('not today')\n"
 PLOT = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('my projection')\n" + REFERENCE["project"]
 
 CASES = [
-    Case("s01_correct", nb_with(), "graded", 5.0, scores={"test_project": 2, "explain": None},
-         nbgrader_safe=True),
-    Case("s02_blank", _blank, "graded", 0.0, scores={"test_project": 0, "explain": 0}, nbgrader_safe=True),
-    Case("s03_partial", _partial, "graded", 2.0, scores={"test_project": 2, "test_unit": 0},
-         nbgrader_safe=True),
-    Case("s04_wrong", nb_with(**WRONG), "graded", 0.0, nbgrader_safe=True),
+    Case("s01_correct", nb_with(), "graded", 5.0, scores={"test_project": 2, "explain": None}),
+    Case("s02_blank", _blank, "graded", 0.0, scores={"test_project": 0, "explain": 0}),
+    Case("s03_partial", _partial, "graded", 2.0, scores={"test_project": 2, "test_unit": 0}),
+    Case("s04_wrong", nb_with(**WRONG), "graded", 0.0),
     Case("s05_exception", nb_with(project=EXCEPTION), "graded", 3.0, scores={"test_project": 0}),
     Case("s06_loop_function", nb_with(norms=LOOP_FN), "flagged", 4.0, "exceeded the time limit",
          scores={"test_norms": 0}),
@@ -209,28 +206,27 @@ CASES = [
     Case("s12_fork_bomb", nb_with(project=FORK_BOMB), "error", None, "processes"),
     Case("s13_big_output", nb_with(project=BIG), "graded", 5.0),
     Case("s14_write_outside", _outside_writer, "flagged", 5.0, "submitted"),
-    Case("s15_read_secrets", _reader, "flagged", 5.0, "gradebook", nbgrader_safe=True),
+    Case("s15_read_secrets", _reader, "flagged", 5.0, "gradebook"),
     Case("s16_rewrite_gradebook", _gradebook_writer, "flagged", 3.0, "gradebook",
-         scores={"test_project": 0}, nbgrader_safe=True),
+         scores={"test_project": 0}),
     Case("s17_skip_execution", _mutate(_skip_tag, {"project": WRONG["project"]}), "flagged", 3.0,
-         "skip-execution", scores={"test_project": 0}, nbgrader_safe=True),
+         "skip-execution", scores={"test_project": 0}),
     Case("s18_duplicate_cell", _mutate(_duplicate), "flagged", 5.0, "duplicated grade id"),
     Case("s19_deleted_test", _mutate(_delete_test), "flagged", 5.0, "was deleted",
          scores={"test_norms": 1}),
     Case("s20_edited_test", _mutate(_edit_test, {"project": WRONG["project"]}), "flagged", 3.0,
-         "was edited", scores={"test_project": 0}, nbgrader_safe=True),
+         "was edited", scores={"test_project": 0}),
     Case("s21_edited_test_stripped", _mutate(_edit_strip, {"project": WRONG["project"]}), "flagged", 3.0,
          "was deleted", scores={"test_project": 0}),
     Case("s22_changed_points", _mutate(_points), "flagged", 5.0, "points of 'test_unit'",
-         scores={"test_unit": 2}, nbgrader_safe=True),
+         scores={"test_unit": 2}),
     Case("s23_answer_to_markdown", _mutate(_markdown), "flagged", 5.0, "changed from code to markdown"),
     Case("s24_invalid_json", _invalid, "error", None, "invalid JSON"),
     Case("s25_nbformat3", _v3, "graded", 5.0),
     Case("s26_wrong_kernelspec", _mutate(_kernelspec), "graded", 5.0),
     Case("s27_wrong_file_name", _wrong_name, "flagged", 5.0, "was named"),
     Case("s28_extra_files", _extra_files, "graded", 5.0),
-    Case("s29_stderr_warning", nb_with(project=WARN), "graded", 5.0, scores={"test_project": 2},
-         nbgrader_safe=True),
+    Case("s29_stderr_warning", nb_with(project=WARN), "graded", 5.0, scores={"test_project": 2}),
     Case("s30_eq_always_true", nb_with(norms=EQ_TRUE), "flagged", 5.0, "__eq__", scores={"test_norms": 1}),
     Case("s31_patched_testing", nb_with(project=PATCH), "flagged", 5.0, "np.testing.assert_allclose",
          scores={"test_project": 2}),
@@ -241,12 +237,8 @@ CASES = [
 DUE = "2030-01-01 12:00:00"
 
 
-def build_class(root: Path, cases: list[Case] = CASES) -> dict[str, Path]:
-    """Write every case's submission under ``root``; returns the folder of each student."""
+def build_class(root: Path, cases: list[Case] = CASES) -> None:
+    """Write every case's submission under ``root/grading/submitted/``."""
     release = json.loads((root / "exercises" / EXERCISE / NB).read_text())
-    folders = {}
     for case in cases:
-        folder = root / "grading" / "submitted" / case.student / EXERCISE
-        case.build(folder, release, root)
-        folders[case.student] = folder
-    return folders
+        case.build(root / "grading" / "submitted" / case.student / EXERCISE, release, root)

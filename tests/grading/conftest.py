@@ -17,10 +17,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from class_cases import CASES, DUE, build_class  # noqa: E402
+from class_cases import DUE, build_class  # noqa: E402
 from fixture_course import EXERCISE, make_course  # noqa: E402
 
-from grading_helpers import GRADE_ARGS, course_cmd, tree_hashes  # noqa: E402
+from grading_helpers import GRADE_ARGS, REPO, course_cmd, tree_hashes  # noqa: E402
 
 
 def _shared(tmp_path_factory, name: str, build) -> Path:
@@ -50,14 +50,13 @@ def released_course(tmp_path_factory) -> Path:
     return _shared(tmp_path_factory, "released-course", _released)
 
 
-def _graded(root: Path) -> None:
-    _released(root)
-    sys_path = str(Path(__file__).resolve().parents[2])
+def _graded(root: Path, released: Path) -> None:
+    shutil.copytree(released, root, dirs_exist_ok=True)  # its nbgrader_config.py points at its own folder
     code = ("import sys; sys.modules['rfc3987_syntax'] = None\n"
             "from nbgrader.api import Gradebook\n"
             f"with Gradebook('sqlite:///{root}/grading/gradebook.db') as gb:\n"
             f"    gb.update_or_create_assignment('{EXERCISE}', duedate='{DUE}')\n")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=sys_path)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     build_class(root)
     before = tree_hashes(root / "grading" / "submitted")
     (root / "hashes_before.json").write_text(json.dumps(before))
@@ -68,11 +67,6 @@ def _graded(root: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory) -> Path:
+def graded_class(tmp_path_factory, released_course) -> Path:
     """The fixture course with the whole simulated class graded in one ``course grade`` call."""
-    return _shared(tmp_path_factory, "graded-class", _graded)
-
-
-@pytest.fixture(scope="session")
-def cases():
-    return CASES
+    return _shared(tmp_path_factory, "graded-class", lambda root: _graded(root, released_course))

@@ -1,7 +1,7 @@
 """A small self-contained course for grading tests: one exercise, three graded functions.
 
 ``make_course(root)`` writes an nbgrader course (config, source notebook) into
-``root``; ``student_notebook(release, **changes)`` derives a submission from the
+``root``; ``answered(release, answers)`` derives a submission from the
 released notebook. The simulated class (good, bad and malicious students) is
 built from these in ``class_cases.py``.
 """
@@ -37,7 +37,6 @@ REFERENCE = {
     "explain": "Each column of W is the direction that output reads from.",
 }
 POINTS = {"test_project": 2, "test_norms": 1, "test_unit": 2, "explain": 1}
-AUTO_MAX = 5.0
 
 TESTS = {
     "test_project": (

@@ -9,9 +9,11 @@ import pytest
 from course_utils.grading import sandbox
 from course_utils.grading.pool import Limits, Worker
 
-pytestmark = pytest.mark.skipif(
-    not (sandbox.bwrap_path() and sandbox.bwrap_works(sandbox.bwrap_path())),
-    reason="bubblewrap is not usable on this machine (the CI installs it)")
+pytestmark = [
+    pytest.mark.skipif(not (sandbox.bwrap_path() and sandbox.bwrap_works(sandbox.bwrap_path())),
+                       reason="bubblewrap is not usable on this machine (the CI installs it)"),
+    pytest.mark.xdist_group("sandbox_worker"),  # one warm worker per run
+]
 
 LEAVE_TRACES = """
 import os, subprocess, numpy as np

@@ -216,21 +216,28 @@ def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
         assert sandbox.worker_command(sandbox.default_spec(tmp_path, [], "none"), 5)[-1] == "plain"
 
 
-def test_sandbox_mounts_back_what_lives_under_tmp(tmp_path, monkeypatch):
+def test_sandbox_mounts_back_what_lives_under_tmp(monkeypatch):
     """/tmp is a private tmpfs in the sandbox: a package or venv under /tmp must be mounted back."""
+    import shutil
     import sys
+    import tempfile
     from pathlib import Path
 
     from course_utils.grading import sandbox
 
-    fake_prefix = tmp_path / "venv"
-    fake_prefix.mkdir()
-    monkeypatch.setattr(sys, "prefix", str(fake_prefix))
-    course = tmp_path / "course"
-    course.mkdir()
-    spec = sandbox.default_spec(course, [], "bwrap")
-    readonly = {p.resolve() for p in spec.readonly}
-    assert fake_prefix.resolve() in readonly
-    assert Path(sandbox.__file__).resolve().parents[1] in readonly or any(
-        Path(sandbox.__file__).resolve().parents[1].is_relative_to(p) for p in readonly
-    ) or not Path(sandbox.__file__).resolve().is_relative_to(Path("/tmp").resolve())
+    base = Path(tempfile.mkdtemp(dir="/tmp", prefix="sandbox-spec-"))
+    try:
+        fake_prefix = base / "venv"
+        fake_prefix.mkdir()
+        package = base / "pkg" / "course_utils"  # an install of course_utils under /tmp
+        (package / "grading").mkdir(parents=True)
+        monkeypatch.setattr(sys, "prefix", str(fake_prefix))
+        monkeypatch.setattr(sandbox, "__file__", str(package / "grading" / "sandbox.py"))
+        course = base / "course"
+        course.mkdir()
+        spec = sandbox.default_spec(course, [], "bwrap")
+        readonly = {p.resolve() for p in spec.readonly}
+        assert fake_prefix.resolve() in readonly
+        assert package.resolve() in readonly
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -8,39 +8,21 @@ the assertion fails and the documentation should be updated.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from class_cases import CASES, build_class
 from fixture_course import EXERCISE
+from grading_helpers import gradebook_totals
+from nbtools import nbgrader
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("plain_nbgrader")]  # one nbgrader_course per run
 BY_NAME = {c.student: c for c in CASES}
 BATCH = ["s01_correct", "s02_blank", "s04_wrong", "s15_read_secrets",
          "s17_skip_execution", "s20_edited_test", "s29_stderr_warning"]
-
-
-def _autograde(root: Path) -> subprocess.CompletedProcess:
-    """Plain serial ``nbgrader autograde`` over every submitted student."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", EXERCISE, "--create", "--force"],
-                          cwd=root, capture_output=True, text=True, env=env, timeout=600)
-
-
-def _totals(root: Path) -> dict[str, float]:
-    con = sqlite3.connect(root / "grading" / "gradebook.db")
-    return dict(con.execute(
-        "SELECT student.id, SUM(COALESCE(grade.manual_score, grade.auto_score, 0)) FROM grade "
-        "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
-        "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
-        "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
 
 
 @pytest.fixture(scope="module")
@@ -48,25 +30,25 @@ def nbgrader_course(released_course, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("nbgrader") / "course"
     shutil.copytree(released_course, root)
     build_class(root, [BY_NAME[s] for s in BATCH])
-    done = _autograde(root)
+    done = nbgrader(root, "autograde", EXERCISE, "--create", "--force")  # plain, serial
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return root
 
 
 def test_nbgrader_agrees_on_ordinary_students(nbgrader_course):
-    totals = _totals(nbgrader_course)
+    totals = gradebook_totals(nbgrader_course, manual=True)
     for student in ("s01_correct", "s02_blank", "s04_wrong", "s20_edited_test"):
         assert totals[student] == BY_NAME[student].total, student
 
 
 def test_nbgrader_gives_full_marks_to_skip_execution(nbgrader_course):
     # course grade: 3.0 (the tag is removed and the test fails)
-    assert _totals(nbgrader_course)["s17_skip_execution"] == 5.0
+    assert gradebook_totals(nbgrader_course, manual=True)["s17_skip_execution"] == 5.0
 
 
 def test_nbgrader_zeroes_a_stderr_warning(nbgrader_course):
     # course grade: 5.0 (stderr is not an error)
-    assert _totals(nbgrader_course)["s29_stderr_warning"] == 3.0
+    assert gradebook_totals(nbgrader_course, manual=True)["s29_stderr_warning"] == 3.0
 
 
 def test_nbgrader_lets_students_read_solutions_and_gradebook(nbgrader_course):
@@ -81,7 +63,7 @@ def test_nbgrader_lets_a_student_rewrite_grades(released_course, tmp_path):
     root = tmp_path / "course"
     shutil.copytree(released_course, root)
     build_class(root, [BY_NAME["s01_correct"], BY_NAME["s16_rewrite_gradebook"]])
-    done = _autograde(root)
+    done = nbgrader(root, "autograde", EXERCISE, "--create", "--force")  # plain, serial
     assert done.returncode == 0, done.stderr[-3000:]
     con = sqlite3.connect(root / "grading" / "gradebook.db")
     tampered = con.execute("SELECT count(*) FROM grade WHERE manual_score = 100").fetchone()[0]
@@ -93,7 +75,7 @@ def test_nbgrader_duplicate_grade_id_stops_the_student(released_course, tmp_path
     root = tmp_path / "course"
     shutil.copytree(released_course, root)
     build_class(root, [BY_NAME["s18_duplicate_cell"]])
-    done = _autograde(root)
+    done = nbgrader(root, "autograde", EXERCISE, "--create", "--force")  # plain, serial
     # course grade: graded (5.0) and flagged "duplicated grade id"
     assert done.returncode != 0
-    assert "s18_duplicate_cell" not in _totals(root) or _totals(root)["s18_duplicate_cell"] == 0
+    assert gradebook_totals(root, manual=True).get("s18_duplicate_cell", 0) == 0
