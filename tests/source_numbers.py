@@ -4,15 +4,49 @@ Used by the notebook runs and by the site build test.
 """
 from __future__ import annotations
 
+import re
+
 # Each entry is a regular expression searched in the lesson's printed output.
 NUM = r"\s*,?\s*"
+
+
+def number(text: str) -> str:
+    """A pattern for a number as NumPy may print it: ``"0.10"`` also matches ``0.1``, ``"5"`` matches ``5.``."""
+    if "." not in text:
+        return re.escape(text) + r"\.?0*"
+    whole, frac = text.split(".")
+    kept = frac.rstrip("0")
+    return re.escape(whole) + (r"\." + kept + "0*" if kept else r"\.?0*")
+
+
+def vector(*values: str) -> str:
+    """A pattern for a printed 1-D array (or list) of these numbers."""
+    return r"\[\s*" + NUM.join(number(v) for v in values) + r"\s*\]"
+
+
 SOURCE_NUMBERS = {
     "01_projection_shapes.ipynb": {
-        "[2,-1,3,0] @ W_q = [5,-4]": r"\[\s*5\.?0*" + NUM + r"-4\.?0*\s*\]",
-        "[2,-1,3,0] @ W_k = [-4,8]": r"\[\s*-4\.?0*" + NUM + r"8\.?0*\s*\]",
+        "[2,-1,3,0] @ W_q = [5,-4]": vector("5", "-4"),
+        "[2,-1,3,0] @ W_k = [-4,8]": vector("-4", "8"),
         "X @ W_q = [[0.68,0.66],[0.24,1.80],[0.22,-0.54]]":
             r"0\.68" + NUM + r"0\.66\s*\]" + NUM + r"\[\s*0\.24" + NUM + r"1\.80?\s*\]" + NUM
             + r"\[\s*0\.22" + NUM + r"-0\.54",
         "GPT-2 small d_mlp 3072 and vocab 50257": r"3072(?s:.*)50257",
+    },
+    "02_feature_directions.ipynb": {
+        "bass direction [0.94,0.34]": r"bass\s+" + vector("0.94", "0.34"),
+        "volume direction [-0.36,0.93]": r"volume\s+" + vector("-0.36", "0.93"),
+        "[0.8,0.5] encodes to [0.57,0.74]": r"Encoded settings:\s*" + vector("0.57", "0.74"),
+        "and decodes to [0.79,0.49]": r"Decoded settings:\s*" + vector("0.79", "0.49"),
+        "0.48 with the rounded directions": r"rounded directions.*-> 0\.48",
+        "adjustment [-0.2,0] encodes to [-0.19,-0.07]": r"Encoded adjustment:\s*" + vector("-0.19", "-0.07"),
+        "updated encoding [0.38,0.67]": r"Updated encoding:\s*" + vector("0.38", "0.67"),
+        "recovered settings [0.59,0.49]": r"Recovered settings:\s*" + vector("0.59", "0.49"),
+        "three directions [0.98,0.17], [-0.64,0.77], [-0.34,-0.94]":
+            r"bass\s+" + vector("0.98", "0.17") + r"\s+volume\s+" + vector("-0.64", "0.77")
+            + r"\s+treble\s+" + vector("-0.34", "-0.94"),
+        "[0.8,0.5,0.4] encodes to [0.33,0.15]": r"Encoded settings:\s*" + vector("0.33", "0.15"),
+        "and decodes to [0.35,-0.10,-0.25]": r"Decoded settings:\s*" + vector("0.35", "-0.10", "-0.25"),
+        "random 4096-D vectors: spread 1/sqrt(d) = 0.0156": r"1/sqrt\(d\) = 0\.0156",
     },
 }

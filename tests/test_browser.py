@@ -1,9 +1,9 @@
 """The course as a learner meets it: JupyterLab in a real Chromium, driven by Playwright.
 
 A throw-away server runs on a copy of ``lessons/``, ``exercises/`` and
-``nbgrader_config.py``. The tests run lesson 01 from the Run menu, move one of its
-sliders, and press nbgrader's Validate button on exercise 01 (blank, then solved). One
-more checks how an explorer snapshot of the static site (``course site``) looks.
+``nbgrader_config.py``. The tests run every lesson from the Run menu and move sliders of
+each of its explorers, and press nbgrader's Validate button on exercise 01 (blank, then
+solved). One more checks how an explorer snapshot of the static site (``course site``) looks.
 
 Skipped only when Chromium or Playwright is missing and ``CI`` is not set; in CI a
 missing browser is a failure.
@@ -22,11 +22,12 @@ import nbformat
 import pytest
 
 import browser_support as bs
+import nbtools
 from nbtools import ROOT, is_graded_code, nbgrader_meta
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one server per run
 
-LESSON = "lessons/01_projection_shapes.ipynb"
+LESSONS = [p.relative_to(ROOT).as_posix() for p in nbtools.lessons() if not p.name.startswith("00_")]
 EXERCISE = "exercises/ex01_projection_shapes/ex01_projection_shapes.ipynb"
 SOLUTION = "solutions/ex01_projection_shapes/ex01_projection_shapes.ipynb"
 
@@ -65,7 +66,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.LabServer]:
     """JupyterLab serving a copy of the course; always shut down with its kernels."""
-    for rel in (LESSON, EXERCISE, SOLUTION):
+    for rel in (*LESSONS, EXERCISE, SOLUTION):
         assert (ROOT / rel).is_file(), f"{rel} is missing; the browser test needs it"
     work = tmp_path_factory.mktemp("lab")
     course = bs.copy_course(ROOT, work / "course")
@@ -109,20 +110,49 @@ def screenshot_on_failure(page: Any, lab: bs.LabServer, tmp_path: Path, label: s
         raise
 
 
-def _slider_cell_with_image(page: Any) -> Any:
-    """The first notebook cell whose output holds both a widget slider and an image."""
+def _explorer_cells(page: Any) -> Any:
+    """Every notebook cell whose output holds both a widget slider and an image."""
     cells = page.locator(f"{bs.PANEL} .jp-CodeCell").filter(has=page.locator(".widget-slider .noUi-handle"))
-    cells = cells.filter(has=page.locator(bs.OUTPUT_IMAGE))
-    assert cells.count() >= 1, "no cell shows a widget slider next to a picture"
-    return cells.first
+    return cells.filter(has=page.locator(bs.OUTPUT_IMAGE))
 
 
-def test_lesson_runs_and_slider_redraws(page: Any, lab: bs.LabServer, tmp_path: Path) -> None:
-    """Run All on lesson 01 shows figures and no tracebacks; a slider step changes readout and picture."""
-    with screenshot_on_failure(page, lab, tmp_path, "lesson01"):
-        n_code = sum(c.cell_type == "code" for c in nbformat.read(lab.root / LESSON, as_version=4).cells)
-        bs.open_notebook(page, lab, LESSON)
-        prompts = bs.run_all_cells(page, timeout=90)
+def _step_slider(cell: Any, index: int) -> None:
+    """Press an arrow key on slider ``index`` of ``cell``; wait until its readout and the picture change."""
+    slider = cell.locator(".widget-slider").nth(index)
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout")
+    before_value = readout.inner_text().strip()
+    before_images = [im["src"] for im in bs.output_images(cell)]
+    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowLeft" if at_max else "ArrowRight")
+
+    def redrawn() -> bool:
+        now = bs.output_images(cell)
+        drawn = bool(now) and all(im["ok"] for im in now)
+        return readout.inner_text().strip() != before_value and drawn and [im["src"] for im in now] != before_images
+
+    bs.wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
+    after_value = readout.inner_text().strip()
+    assert re.fullmatch(r"-?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
+    step = float(after_value) - float(before_value)
+    assert (step < 0) if at_max else (step > 0), (
+        f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
+    )
+
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_runs_and_every_explorer_redraws(page: Any, lab: bs.LabServer, tmp_path: Path, lesson: str) -> None:
+    """Run All shows figures and no tracebacks; each explorer's first and last sliders redraw its picture."""
+    with screenshot_on_failure(page, lab, tmp_path, Path(lesson).stem):
+        source = nbformat.read(lab.root / lesson, as_version=4)
+        n_code = sum(c.cell_type == "code" for c in source.cells)
+        n_explorers = sum(bool(re.search(r"\bwidgets\.\w+_explorer\(", c.source)) for c in source.cells
+                          if c.cell_type == "code")
+        bs.open_notebook(page, lab, lesson)
+        prompts = bs.run_all_cells(page, timeout=120)
         assert len(prompts) == n_code, f"{len(prompts)} of {n_code} code cells show an execution count"
 
         tracebacks = [text for text in bs.error_outputs(page) if ERROR_RE.search(text)]
@@ -133,31 +163,16 @@ def test_lesson_runs_and_slider_redraws(page: Any, lab: bs.LabServer, tmp_path: 
         broken = [im["src"][:60] for im in images if not im["ok"]]
         assert not broken, f"images that failed to load: {broken}"
 
-        cell = _slider_cell_with_image(page)
-        slider = cell.locator(".widget-slider").first
-        handle = slider.locator(".noUi-handle").first
-        readout = slider.locator(".widget-readout")
-        before_value = readout.inner_text().strip()
-        before_images = [im["src"] for im in bs.output_images(cell)]
-        at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
-        handle.scroll_into_view_if_needed()
-        handle.focus()
-        handle.press("ArrowLeft" if at_max else "ArrowRight")
-
-        def redrawn() -> bool:
-            now = bs.output_images(cell)
-            drawn = bool(now) and all(im["ok"] for im in now)
-            return readout.inner_text().strip() != before_value and drawn and [im["src"] for im in now] != before_images
-
-        bs.wait_for(redrawn, 30, "the slider's readout and its picture to change after one arrow-key step")
-        after_value = readout.inner_text().strip()
-        assert re.fullmatch(r"-?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
-        step = float(after_value) - float(before_value)
-        assert (step < 0) if at_max else (step > 0), (
-            f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
-        )
+        cells = _explorer_cells(page)
+        assert cells.count() == n_explorers > 0, (
+            f"{cells.count()} cells show a slider next to a picture; the lesson builds {n_explorers} explorers")
+        for k in range(cells.count()):
+            cell = cells.nth(k)
+            n_sliders = cell.locator(".widget-slider").count()
+            for index in sorted({0, n_sliders - 1}):
+                _step_slider(cell, index)
         errors_after = [text for text in bs.error_outputs(page) if ERROR_RE.search(text)]
-        assert not errors_after, "moving the slider raised:\n\n" + "\n\n".join(errors_after)
+        assert not errors_after, "moving a slider raised:\n\n" + "\n\n".join(errors_after)
 
 
 def test_validate_button_reports_blank_failures_then_solution_success(

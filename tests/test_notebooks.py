@@ -54,6 +54,18 @@ def test_source_number_patterns_are_not_vacuous():
     key = "X @ W_q = [[0.68,0.66],[0.24,1.80],[0.22,-0.54]]"
     assert re.search(patterns[key], good)
     assert not re.search(patterns[key], good.replace("0.24", "0.42"))
+    three = SOURCE_NUMBERS["02_feature_directions.ipynb"]["and decodes to [0.35,-0.10,-0.25]"]
+    assert re.search(three, "Decoded settings: [ 0.35 -0.1  -0.25]")
+    assert not re.search(three, "Decoded settings: [ 0.35 -0.12 -0.25]")
+    assert not re.search(three, "Decoded settings: [ 0.35 -1.   -0.25]")
+
+
+def test_every_lesson_checks_its_source_numbers():
+    """Every lesson after 00 has source numbers to print, and no entry names a missing lesson."""
+    names = {p.name for p in nbtools.lessons()}
+    assert set(SOURCE_NUMBERS) <= names, f"entries for lessons that do not exist: {set(SOURCE_NUMBERS) - names}"
+    missing = sorted(n for n in names if not n.startswith("00_") and not SOURCE_NUMBERS.get(n))
+    assert not missing, f"lessons without source numbers in tests/source_numbers.py: {missing}"
 
 
 def _is_stub_failure(out: dict) -> bool:

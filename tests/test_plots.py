@@ -30,6 +30,11 @@ CALLS = {
     "plot_series": lambda ax: plots.plot_series([1, 2, 4], {"gemm": [1, 2, 3], "gemv": [1, 1, 1]}, title="T",
                                                 xlabel="X", ylabel="Y", logx=True, ax=ax),
     "plot_widths": lambda ax: plots.plot_widths(["W_Q", "W_up"], [576, 576], [576, 1536], title="T", ax=ax),
+    # lesson 02 (details in test_plots_directions.py)
+    "plot_directions": lambda ax: plots.plot_directions(np.eye(2), [0.8, 0.5], labels=["a", "b"], ax=ax),
+    "plot_gram": lambda ax: plots.plot_gram(np.eye(3), ax=ax),
+    "plot_equalizer": lambda ax: plots.plot_equalizer([0.8, 0.5], [0.7, -0.1], ax=ax),
+    "plot_error_by_angle": lambda ax: plots.plot_error_by_angle([0, 90, 180], [1, 0, 1], ax=ax),
 }
 
 

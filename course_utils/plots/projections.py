@@ -1,60 +1,19 @@
-"""Figures for the lessons.
+"""Figures for lesson 01, *Projection shapes*: the multiply drawn as blocks, one column read, widths.
 
-Every function draws on the Axes it is given (or on a new one when ``ax`` is None)
-and returns that Axes. Nothing here calls ``plt.show()`` or changes global
-matplotlib settings, and nothing here does the maths a lesson teaches: the
-numbers to draw are passed in.
+Nothing here does the maths a lesson teaches: the numbers to draw are passed in.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Rectangle
 
-__all__ = [
-    "OKABE_ITO",
-    "PALETTE",
-    "plot_projection_blocks",
-    "plot_column_reading",
-    "plot_signed_bars",
-    "plot_series",
-    "plot_widths",
-]
+from .style import DIVERGING, HIGHLIGHT, W_COLOR, X_COLOR, Y_COLOR, new_axes, positive_int
 
-#: Okabe & Ito (2008) colour-blind-safe palette, by name.
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-#: The same colours in the order used for successive series (black last).
-PALETTE: tuple[str, ...] = tuple(OKABE_ITO[k] for k in (
-    "blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue", "yellow", "black"))
-
-_X_COLOR, _W_COLOR, _Y_COLOR = OKABE_ITO["sky_blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"]
-_HIGHLIGHT = OKABE_ITO["vermillion"]
-_DIVERGING = "PuOr"  # purple/orange diverging map, readable with common colour-vision deficiencies
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+__all__ = ["plot_projection_blocks", "plot_column_reading", "plot_widths"]
 
 
 def _block(ax: Axes, x: float, y: float, w: float, h: float, color: str, grid: bool) -> None:
@@ -88,14 +47,14 @@ def plot_projection_blocks(n: int, d_in: int, d_out: int, *, highlight: tuple[in
     -------
     Axes
     """
-    n, d_in, d_out = (_positive_int(k, v) for k, v in (("n", n), ("d_in", d_in), ("d_out", d_out)))
-    ax = _axes(ax, (7, 5))
+    n, d_in, d_out = (positive_int(k, v) for k, v in (("n", n), ("d_in", d_in), ("d_out", d_out)))
+    ax = new_axes(ax, (7, 5))
     gap = max(1.0, 0.15 * max(n, d_in, d_out))
     grid = max(n, d_in, d_out) <= 24
     # Y at the origin; X to its left; W above it.
-    _block(ax, 0, 0, d_out, n, _Y_COLOR, grid)
-    _block(ax, -gap - d_in, 0, d_in, n, _X_COLOR, grid)
-    _block(ax, 0, n + gap, d_out, d_in, _W_COLOR, grid)
+    _block(ax, 0, 0, d_out, n, Y_COLOR, grid)
+    _block(ax, -gap - d_in, 0, d_in, n, X_COLOR, grid)
+    _block(ax, 0, n + gap, d_out, d_in, W_COLOR, grid)
     size = 10
     ax.text(-gap - d_in / 2, n / 2, f"X\n[{n}, {d_in}]", ha="center", va="center", fontsize=size, weight="bold")
     ax.text(d_out / 2, n + gap + d_in / 2, f"W\n[{d_in}, {d_out}]", ha="center", va="center",
@@ -108,10 +67,10 @@ def plot_projection_blocks(n: int, d_in: int, d_out: int, *, highlight: tuple[in
             raise ValueError(f"highlight {highlight} is outside Y, which has shape ({n}, {d_out}); "
                              f"use 0 <= i < {n} and 0 <= j < {d_out}")
         row_y = n - 1 - i  # row 0 drawn at the top, as in printed matrices
-        style = {"facecolor": "none", "edgecolor": _HIGHLIGHT, "linewidth": 2.5}
+        style = {"facecolor": "none", "edgecolor": HIGHLIGHT, "linewidth": 2.5}
         ax.add_patch(Rectangle((-gap - d_in, row_y), d_in, 1, **style))
         ax.add_patch(Rectangle((j, n + gap), 1, d_in, **style))
-        ax.add_patch(Rectangle((j, row_y), 1, 1, facecolor=_HIGHLIGHT, edgecolor=_HIGHLIGHT, alpha=0.9))
+        ax.add_patch(Rectangle((j, row_y), 1, 1, facecolor=HIGHLIGHT, edgecolor=HIGHLIGHT, alpha=0.9))
     ax.set_xlim(-gap - d_in - 0.5, d_out + 0.5)
     ax.set_ylim(-0.5, n + gap + d_in + 0.5)
     ax.set_aspect("equal")
@@ -157,102 +116,26 @@ def plot_column_reading(h: Sequence[float] | np.ndarray, W: np.ndarray, j: int, 
     if input_labels is not None and len(input_labels) != d_in:
         raise ValueError(f"input_labels has {len(input_labels)} names but h has {d_in} coordinates")
     labels = list(input_labels) if input_labels is not None else [f"h[{i}]" for i in range(d_in)]
-    ax = _axes(ax, (max(5.0, 1.5 + 0.9 * (d_out + 2)), 1.5 + 0.6 * d_in))
+    ax = new_axes(ax, (max(5.0, 1.5 + 0.9 * (d_out + 2)), 1.5 + 0.6 * d_in))
     limit = max(float(np.abs(W).max()), float(np.abs(h).max()), 1e-12)
     norm = TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
     # Column 0 of the picture is h; columns 2.. are W (one empty column between them).
     picture = np.full((d_in, d_out + 2), np.nan)
     picture[:, 0] = h
     picture[:, 2:] = W
-    ax.imshow(np.ma.masked_invalid(picture), cmap=_DIVERGING, norm=norm, aspect="auto")
+    ax.imshow(np.ma.masked_invalid(picture), cmap=DIVERGING, norm=norm, aspect="auto")
     for r in range(d_in):
         for c, value in [(0, h[r])] + [(k + 2, W[r, k]) for k in range(d_out)]:
             dark = abs(value) > 0.6 * limit
             ax.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=9,
                     color="white" if dark else "black")
-    ax.add_patch(Rectangle((j + 2 - 0.5, -0.5), 1, d_in, facecolor="none", edgecolor=_HIGHLIGHT, linewidth=3))
+    ax.add_patch(Rectangle((j + 2 - 0.5, -0.5), 1, d_in, facecolor="none", edgecolor=HIGHLIGHT, linewidth=3))
     ax.add_patch(Rectangle((-0.5, -0.5), 1, d_in, facecolor="none", edgecolor="black", linewidth=1.5))
     ax.set_xticks([0] + [k + 2 for k in range(d_out)], ["h"] + [f"W[:, {k}]" for k in range(d_out)])
     ax.set_yticks(range(d_in), labels)
     ax.set_title(f"output[{j}] = h · W[:, {j}]")
     ax.set_xlabel("the input h, then the columns of W (one per output feature)")
     ax.set_ylabel("input coordinate")
-    return ax
-
-
-def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str], *, title: str,
-                     xlabel: str, ylabel: str, ax: Axes | None = None) -> Axes:
-    """Bar chart of signed values: positive bars in blue, negative in vermillion.
-
-    Parameters
-    ----------
-    values : (k,)
-    labels : sequence of k str
-    title, xlabel, ylabel : str
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-    """
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1 or len(labels) != values.shape[0]:
-        raise ValueError(f"need one label per value; got {len(labels)} labels for values of shape {values.shape}")
-    ax = _axes(ax, (6, 3.5))
-    colors = [OKABE_ITO["blue"] if v >= 0 else OKABE_ITO["vermillion"] for v in values]
-    ax.bar(range(len(values)), values, color=colors, edgecolor="black", linewidth=0.6)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(range(len(values)), list(labels))
-    for k, v in enumerate(values):
-        ax.annotate(f"{v:.3g}", (k, v), xytext=(0, 3 if v >= 0 else -3), textcoords="offset points",
-                    ha="center", va="bottom" if v >= 0 else "top", fontsize=9)
-    low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
-    pad = 0.2 * (high - low) if high > low else 1.0
-    ax.set_ylim(low - pad, high + pad)  # room for the value labels on both sides of zero
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    return ax
-
-
-def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[float] | np.ndarray], *,
-                title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False,
-                ax: Axes | None = None) -> Axes:
-    """Line plot of several named series against a shared x (markers on every point).
-
-    Parameters
-    ----------
-    x : (k,)
-    series : mapping name -> (k,)
-        One line per entry, coloured from :data:`PALETTE` in order.
-    title, xlabel, ylabel : str
-    logx, logy : bool
-        Logarithmic axes.
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-    """
-    x = np.asarray(x, dtype=float)
-    if not series:
-        raise ValueError("series is empty: pass at least one {name: values} entry")
-    ax = _axes(ax, (6.5, 4))
-    markers = "osD^v<>p"
-    for k, (name, ys) in enumerate(series.items()):
-        ys = np.asarray(ys, dtype=float)
-        if ys.shape != x.shape:
-            raise ValueError(f"series {name!r} has shape {ys.shape} but x has shape {x.shape}")
-        ax.plot(x, ys, marker=markers[k % len(markers)], color=PALETTE[k % len(PALETTE)], label=name)
-    if logx:
-        ax.set_xscale("log", base=2)
-    if logy:
-        ax.set_yscale("log")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend()
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     return ax
 
 
@@ -278,10 +161,10 @@ def plot_widths(names: Sequence[str], d_in: Sequence[int], d_out: Sequence[int],
     if not (len(names) == d_in_arr.size == d_out_arr.size):
         raise ValueError(f"names, d_in and d_out must have the same length; "
                          f"got {len(names)}, {d_in_arr.size}, {d_out_arr.size}")
-    ax = _axes(ax, (7, 0.6 * len(names) + 1.5))
+    ax = new_axes(ax, (7, 0.6 * len(names) + 1.5))
     rows = np.arange(len(names))[::-1]
-    ax.barh(rows + 0.2, d_in_arr, height=0.4, color=_X_COLOR, edgecolor="black", label="d_in (reads)")
-    ax.barh(rows - 0.2, d_out_arr, height=0.4, color=_Y_COLOR, edgecolor="black", label="d_out (writes)")
+    ax.barh(rows + 0.2, d_in_arr, height=0.4, color=X_COLOR, edgecolor="black", label="d_in (reads)")
+    ax.barh(rows - 0.2, d_out_arr, height=0.4, color=Y_COLOR, edgecolor="black", label="d_out (writes)")
     for r, a, b in zip(rows, d_in_arr, d_out_arr):
         kind = "expand" if b > a else "contract" if b < a else "same width"
         ax.text(max(a, b) * 1.02, r, f"{int(a)} → {int(b)}  ({kind})", va="center", fontsize=9)

@@ -1,72 +1,14 @@
-"""Interactive explorers for the lessons; each one wraps a :mod:`course_utils.plots` function.
-
-Each explorer returns an ipywidgets ``VBox``. It draws on its own matplotlib
-``Figure`` (not registered with pyplot, so nothing leaks into a notebook's
-figure list) and shows it as a PNG in an ``Image`` widget. For tests and for
-curious readers the box also carries:
-
-``box.controls``  dict name -> control widget (set ``.value`` to drive it)
-``box.figure``    the matplotlib Figure that is redrawn
-``box.image``     the Image widget showing the figure as PNG
-``box.caption``   HTML widget with the text under the picture
-
-ipywidgets and matplotlib are imported inside the functions, so importing this
-module is cheap.
-"""
+"""Explorers for lesson 01, *Projection shapes*: the multiply as blocks, and one column read at a time."""
 from __future__ import annotations
 
-import html
-import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from .base import assemble
+
 __all__ = ["projection_explorer", "column_explorer"]
-
-
-def _render(fig: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
-
-
-def _assemble(controls: dict[str, Any], draw: Callable[[Any], str], figsize: tuple[float, float]) -> Any:
-    """Build the VBox (controls, picture, caption) and redraw whenever a control changes.
-
-    ``draw(ax)`` draws on a fresh Axes and returns the caption text. A control that
-    ``draw`` itself adjusts (for example a slider's ``max``) does not start a second,
-    nested redraw.
-    """
-    import ipywidgets as widgets
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    image = widgets.Image(format="png")
-    caption = widgets.HTML()
-    busy = [False]
-
-    def redraw(_change: object = None) -> None:
-        if busy[0]:
-            return
-        busy[0] = True
-        try:
-            fig.clf()
-            text = draw(fig.add_subplot(1, 1, 1))
-            image.value = _render(fig)
-            caption.value = f"<pre>{html.escape(text)}</pre>" if text else ""
-        finally:
-            busy[0] = False
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    box = widgets.VBox([widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap")), image, caption])
-    box.controls = controls
-    box.figure = fig
-    box.image = image
-    box.caption = caption
-    redraw()
-    return box
 
 
 def projection_explorer(n: int = 3, d_in: int = 4, d_out: int = 2, *, max_dim: int = 16,
@@ -123,7 +65,7 @@ def projection_explorer(n: int = 3, d_in: int = 4, d_out: int = 2, *, max_dim: i
         plot_projection_blocks(*sizes, highlight=(c["i"].value, c["j"].value), ax=ax)
         return describe(*sizes) if describe is not None else ""
 
-    return _assemble(controls, draw, (7, 5.5))
+    return assemble(controls, draw, (7, 5.5))
 
 
 def column_explorer(h: Sequence[float] | np.ndarray, W: np.ndarray, *, input_labels: Sequence[str] | None = None,
@@ -165,4 +107,4 @@ def column_explorer(h: Sequence[float] | np.ndarray, W: np.ndarray, *, input_lab
         return describe(j) if describe is not None else ""
 
     width = max(5.0, 1.5 + 0.9 * (W.shape[1] + 2))
-    return _assemble(controls, draw, (width, 1.6 + 0.6 * W.shape[0]))
+    return assemble(controls, draw, (width, 1.6 + 0.6 * W.shape[0]))

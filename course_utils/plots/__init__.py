@@ -1,0 +1,39 @@
+"""Figures for the lessons, one module per lesson topic, sharing one style.
+
+Every function draws on the Axes it is given (or on a new one when ``ax`` is None)
+and returns that Axes. Nothing here calls ``plt.show()`` or changes global
+matplotlib settings, and nothing here does the maths a lesson teaches: the
+numbers to draw are passed in.
+
+Modules
+-------
+style        palette (Okabe-Ito), colours by role, the ``ax=None`` helper
+charts       general charts: signed bars, named series
+projections  lesson 01, *Projection shapes*
+directions   lesson 02, *Feature directions*
+
+Every public function is also available here, e.g. ``plots.plot_series``.
+"""
+from __future__ import annotations
+
+from .charts import plot_series, plot_signed_bars
+from .directions import plot_directions, plot_equalizer, plot_error_by_angle, plot_gram
+from .projections import plot_column_reading, plot_projection_blocks, plot_widths
+from .style import OKABE_ITO, PALETTE
+
+__all__ = [
+    "OKABE_ITO",
+    "PALETTE",
+    # charts
+    "plot_signed_bars",
+    "plot_series",
+    # lesson 01
+    "plot_projection_blocks",
+    "plot_column_reading",
+    "plot_widths",
+    # lesson 02
+    "plot_directions",
+    "plot_gram",
+    "plot_equalizer",
+    "plot_error_by_angle",
+]

@@ -1,0 +1,90 @@
+"""General-purpose charts used across lessons: signed bars and named series.
+
+Nothing here does the maths a lesson teaches: the numbers to draw are passed in.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from .style import OKABE_ITO, PALETTE, new_axes
+
+__all__ = ["plot_signed_bars", "plot_series"]
+
+
+def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str], *, title: str,
+                     xlabel: str, ylabel: str, ax: Axes | None = None) -> Axes:
+    """Bar chart of signed values: positive bars in blue, negative in vermillion.
+
+    Parameters
+    ----------
+    values : (k,)
+    labels : sequence of k str
+    title, xlabel, ylabel : str
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or len(labels) != values.shape[0]:
+        raise ValueError(f"need one label per value; got {len(labels)} labels for values of shape {values.shape}")
+    ax = new_axes(ax, (6, 3.5))
+    colors = [OKABE_ITO["blue"] if v >= 0 else OKABE_ITO["vermillion"] for v in values]
+    ax.bar(range(len(values)), values, color=colors, edgecolor="black", linewidth=0.6)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(values)), list(labels))
+    for k, v in enumerate(values):
+        ax.annotate(f"{v:.3g}", (k, v), xytext=(0, 3 if v >= 0 else -3), textcoords="offset points",
+                    ha="center", va="bottom" if v >= 0 else "top", fontsize=9)
+    low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    pad = 0.2 * (high - low) if high > low else 1.0
+    ax.set_ylim(low - pad, high + pad)  # room for the value labels on both sides of zero
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[float] | np.ndarray], *,
+                title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False,
+                ax: Axes | None = None) -> Axes:
+    """Line plot of several named series against a shared x (markers on every point).
+
+    Parameters
+    ----------
+    x : (k,)
+    series : mapping name -> (k,)
+        One line per entry, coloured from :data:`PALETTE` in order.
+    title, xlabel, ylabel : str
+    logx, logy : bool
+        Logarithmic axes.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    x = np.asarray(x, dtype=float)
+    if not series:
+        raise ValueError("series is empty: pass at least one {name: values} entry")
+    ax = new_axes(ax, (6.5, 4))
+    markers = "osD^v<>p"
+    for k, (name, ys) in enumerate(series.items()):
+        ys = np.asarray(ys, dtype=float)
+        if ys.shape != x.shape:
+            raise ValueError(f"series {name!r} has shape {ys.shape} but x has shape {x.shape}")
+        ax.plot(x, ys, marker=markers[k % len(markers)], color=PALETTE[k % len(PALETTE)], label=name)
+    if logx:
+        ax.set_xscale("log", base=2)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax

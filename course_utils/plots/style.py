@@ -1,0 +1,64 @@
+"""The shared look of every course figure: palette, colours by role, and the ``ax=None`` convention.
+
+Every plotting function in :mod:`course_utils.plots` takes ``ax=None`` and returns
+the Axes it drew on; with ``ax=None`` it opens one new figure of a size chosen to
+read well unstretched. Nothing here changes matplotlib's global settings.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+__all__ = ["OKABE_ITO", "PALETTE", "DIVERGING", "HIGHLIGHT", "ORIGINAL", "RECOVERED",
+           "new_axes", "positive_int", "as_matrix"]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, by name.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+#: The same colours in the order used for successive series (black last).
+PALETTE: tuple[str, ...] = tuple(OKABE_ITO[k] for k in (
+    "blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue", "yellow", "black"))
+
+#: Colours by role: the input X, the weight W and the output Y of a projection (lesson 01).
+X_COLOR, W_COLOR, Y_COLOR = OKABE_ITO["sky_blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"]
+#: The one thing a figure wants you to look at.
+HIGHLIGHT = OKABE_ITO["vermillion"]
+#: Values as they were stored, and as they were read back (lessons 02 and 03).
+ORIGINAL, RECOVERED = "#9a9a9a", OKABE_ITO["bluish_green"]
+#: Purple/orange diverging map, readable with common colour-vision deficiencies.
+DIVERGING = "PuOr"
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches when ``ax`` is None."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def positive_int(name: str, value: object) -> int:
+    """``value`` as an int; ValueError naming ``name`` unless it is a positive integer (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def as_matrix(name: str, value: object, rows: int | None = None) -> np.ndarray:
+    """``value`` as a 2-D float array; ValueError naming ``name`` and its shape otherwise.
+
+    ``rows``, when given, is the number of rows the matrix must have.
+    """
+    array = np.asarray(value, dtype=float)
+    if array.ndim != 2 or (rows is not None and array.shape[0] != rows):
+        want = f"({rows}, n)" if rows is not None else "2-D"
+        raise ValueError(f"{name} must be a {want} array; got shape {array.shape}")
+    return array

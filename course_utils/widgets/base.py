@@ -1,0 +1,96 @@
+"""What every explorer shares: a figure redrawn into an Image widget whenever a control moves.
+
+An explorer is a ``VBox`` of (controls, picture, caption). It draws on its own
+matplotlib ``Figure`` (not registered with pyplot, so nothing leaks into a
+notebook's figure list) and shows it as a PNG at the figure's own size: the box
+does not stretch the picture to the width of the cell. For tests and for curious
+readers the box also carries:
+
+``box.controls``  dict name -> control widget (set ``.value`` to drive it)
+``box.figure``    the matplotlib Figure that is redrawn
+``box.image``     the Image widget showing the figure as PNG
+``box.caption``   HTML widget with the text under the picture
+
+ipywidgets and matplotlib are imported inside the functions, so importing this
+module is cheap.
+"""
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["DPI", "render", "assemble", "int_slider", "float_slider"]
+
+#: Pixels per inch of an explorer's picture (the figure size in inches sets its size on screen).
+DPI = 90
+
+
+def render(fig: Any) -> bytes:
+    """The figure as PNG bytes at :data:`DPI`."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def int_slider(label: str, value: int, low: int, high: int, width: str = "260px") -> Any:
+    """An integer slider that reports its value when released (one redraw per move)."""
+    import ipywidgets as widgets
+
+    return widgets.IntSlider(value=value, min=low, max=high, description=label, continuous_update=False,
+                             style={"description_width": "initial"},
+                             layout=widgets.Layout(width=width, min_width="200px"))
+
+
+def float_slider(label: str, value: float, low: float, high: float, step: float, width: str = "260px") -> Any:
+    """A float slider that reports its value when released (one redraw per move)."""
+    import ipywidgets as widgets
+
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=label,
+                               continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
+                               style={"description_width": "initial"},
+                               layout=widgets.Layout(width=width, min_width="200px"))
+
+
+def assemble(controls: dict[str, Any], draw: Callable[[Any], str], figsize: tuple[float, float],
+             ncols: int = 1, width_ratios: list[float] | None = None) -> Any:
+    """Build the VBox (controls, picture, caption) and redraw whenever a control changes.
+
+    ``draw(ax)`` draws on fresh Axes (an array of ``ncols`` Axes side by side, widths in
+    ``width_ratios``, when ``ncols > 1``) and returns the caption text. A control that ``draw`` itself adjusts (for example a
+    slider's ``max``) does not start a second, nested redraw.
+    """
+    import ipywidgets as widgets
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    width_px = int(round(figsize[0] * DPI))
+    image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", max_width="100%",
+                                                              height="auto"))
+    caption = widgets.HTML()
+    busy = [False]
+
+    def redraw(_change: object = None) -> None:
+        if busy[0]:
+            return
+        busy[0] = True
+        try:
+            fig.clf()
+            axes = fig.subplots(1, ncols, width_ratios=width_ratios) if ncols > 1 else fig.add_subplot(1, 1, 1)
+            text = draw(axes)
+            image.value = render(fig)
+            caption.value = f"<pre>{html.escape(text)}</pre>" if text else ""
+        finally:
+            busy[0] = False
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    row = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+    box = widgets.VBox([row, image, caption], layout=widgets.Layout(align_items="flex-start"))
+    box.controls = controls
+    box.figure = fig
+    box.image = image
+    box.caption = caption
+    redraw()
+    return box

@@ -1,0 +1,97 @@
+"""Lesson 02's explorers call the lesson's own maths and redraw when a slider moves."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import widgets  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG"
+
+
+def _directions(degrees):
+    t = np.radians(degrees)
+    return np.vstack([np.cos(t), np.sin(t)])
+
+
+def test_directions_explorer_runs_the_lessons_experiment_on_every_move() -> None:
+    before = plt.get_fignums()
+    calls = []
+
+    def run(angles, values):
+        calls.append((tuple(angles), tuple(values)))
+        W = _directions(angles)
+        h = W @ values
+        return W, h, W.T @ h, W.T @ W
+
+    box = widgets.directions_explorer(run, angles=[20, 111], values=[0.8, 0.5], labels=["bass", "volume"],
+                                      describe=lambda a, v: f"<{a[1] - a[0]:.0f} apart>")
+    assert calls == [((20.0, 111.0), (0.8, 0.5))]
+    assert box.image.value[:4] == PNG_MAGIC and "&lt;91 apart&gt;" in box.caption.value
+    titles = [ax.get_title() for ax in box.figure.axes]
+    assert titles[:3] == ["Directions, encoded h, readings", "Stored (grey) and read back (green)", "WᵀW"]
+    gram = box.figure.axes[2].images[0].get_array()
+    assert gram[0, 1] == pytest.approx(np.cos(np.radians(91)))
+    first = box.image.value
+    box.controls["angle 1"].value = 110
+    assert calls[-1] == ((20.0, 110.0), (0.8, 0.5))
+    assert box.figure.axes[2].images[0].get_array()[0, 1] == pytest.approx(0.0, abs=1e-12)
+    box.controls["value 0"].value = -0.5
+    assert calls[-1] == ((20.0, 110.0), (-0.5, 0.5))
+    assert box.image.value != first and "90 apart" in box.caption.value
+    assert plt.get_fignums() == before, "an explorer leaked a pyplot figure"
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"angles": [20, 111], "values": [0.8]}, "one angle and one value"),
+    ({"angles": [20, 400], "values": [0.8, 0.5]}, "0..359"),
+    ({"angles": [20, 111], "values": [0.8, 1.5]}, r"\[-1, 1\]"),
+    ({"angles": [20, 111], "values": [0.8, 0.5], "labels": ["a"]}, "labels"),
+])
+def test_directions_explorer_bad_start(kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        widgets.directions_explorer(lambda a, v: None, **kwargs)
+
+
+def test_equalizer_explorer_passes_slider_values_by_name() -> None:
+    W3 = _directions([10, 130, 250])
+    seen = []
+
+    def recover(bass, volume, k):
+        seen.append((bass, volume, k))
+        values = np.array([bass, volume, 0.4])
+        return values, W3.T @ (W3 @ values)
+
+    box = widgets.equalizer_explorer(recover, {"bass": (0.0, 1.0, 0.05, 0.8), "volume": (0.0, 1.0, 0.05, 0.5),
+                                               "k": (1, 3, 1, 2)}, labels=["b", "v", "t"],
+                                     describe=lambda **s: f"k={s['k']}")
+    assert type(box.controls["k"].value) is int and type(box.controls["bass"].value) is float
+    assert seen[-1] == (0.8, 0.5, 2) and "k=2" in box.caption.value
+    bars = [round(p.get_height(), 6) for p in box.figure.axes[0].patches]
+    assert bars[:3] == [0.8, 0.5, 0.4] and bars[3:6] == pytest.approx([0.35, -0.1, -0.25], abs=1e-6)
+    box.controls["k"].value = 3
+    assert seen[-1] == (0.8, 0.5, 3) and "k=3" in box.caption.value
+
+
+@pytest.mark.parametrize("sliders,match", [
+    ({}, "at least one slider"),
+    ({"a": (0, 1, 1)}, "needs"),
+    ({"a": (0.0, 1.0, 0.1, 2.0)}, "outside its range"),
+])
+def test_equalizer_explorer_bad_sliders(sliders, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        widgets.equalizer_explorer(lambda **s: (np.ones(2), np.ones(2)), sliders)
+
+
+def test_explorer_pictures_keep_their_size() -> None:
+    """The picture is shown at the figure's own width, never stretched to the cell."""
+    box = widgets.equalizer_explorer(lambda a: (np.ones(3) * a, np.ones(3)), {"a": (0.0, 1.0, 0.1, 0.5)})
+    width_in = box.figure.get_size_inches()[0]
+    assert box.image.layout.width == f"{round(width_in * widgets.base.DPI)}px"
+    assert box.image.layout.max_width == "100%"
+    assert box.layout.align_items == "flex-start"
