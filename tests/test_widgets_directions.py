@@ -34,7 +34,7 @@ def test_directions_explorer_runs_the_lessons_experiment_on_every_move() -> None
     assert calls == [((20.0, 111.0), (0.8, 0.5))]
     assert box.image.value[:4] == PNG_MAGIC and "&lt;91 apart&gt;" in box.caption.value
     titles = [ax.get_title() for ax in box.figure.axes]
-    assert titles[:3] == ["Directions, encoded h, readings", "Stored (grey) and read back (green)", "WᵀW"]
+    assert titles[:3] == ["Directions, encoded h, readings", "Stored and read back", "WᵀW (dot products)"]
     gram = box.figure.axes[2].images[0].get_array()
     assert gram[0, 1] == pytest.approx(np.cos(np.radians(91)))
     first = box.image.value
