@@ -49,4 +49,14 @@ SOURCE_NUMBERS = {
         "and decodes to [0.35,-0.10,-0.25]": r"Decoded settings:\s*" + vector("0.35", "-0.10", "-0.25"),
         "random 4096-D vectors: spread 1/sqrt(d) = 0.0156": r"1/sqrt\(d\) = 0\.0156",
     },
+    "03_superposition.ipynb": {
+        "30 in 29, seed 42, 5000 steps, lr 0.05: average 0.0333": r"Average: 0\.0333",
+        "and worst 0.0345": r"Worst: 0\.0345",
+        "the Welch bound for 30 in 29 is 1/29": r"Welch bound for 30 in 29:\s+0\.03448 = 1/29",
+        "the average is 870/900 x 1/29": r"870/900 × 1/29 = 0\.03333",
+        "random 4096-D vectors: mean |cos| 0.0125": r"\n\s*4096\s+0\.01\d\d\s+0\.0125\s+0\.0125",
+        "TMS 5 -> 2: dense keeps 2 features": r"\n\s*0\.00\s+2\s+\[",
+        "TMS 5 -> 2: sparsest keeps all 5 (pentagon)": r"\n\s*0\.95\s+5\s+\[",
+        "TMS 5 -> 2: the linear model keeps 2 at every sparsity": r"(?:\n\s*0\.\d\d\s+\d\s+2){10}",
+    },
 }

@@ -38,6 +38,7 @@ SETS = nbtools.exercise_sets()
 WRONG = {
     "ex01_projection_shapes": "project__no_shape_check",
     "ex02_feature_directions": "decode__normalised_columns",
+    "ex03_superposition": "sample_k_sparse__values_all_one",
 }
 
 

@@ -35,6 +35,12 @@ CALLS = {
     "plot_gram": lambda ax: plots.plot_gram(np.eye(3), ax=ax),
     "plot_equalizer": lambda ax: plots.plot_equalizer([0.8, 0.5], [0.7, -0.1], ax=ax),
     "plot_error_by_angle": lambda ax: plots.plot_error_by_angle([0, 90, 180], [1, 0, 1], ax=ax),
+    "plot_grouped_bars": lambda ax: plots.plot_grouped_bars(["a", "b"], {"x": [1, 2], "y": [2, 1]}, title="T",
+                                                            xlabel="X", ylabel="Y", ax=ax),
+    # lesson 03 (details in test_plots_superposition.py)
+    "plot_cosine_histograms": lambda ax: plots.plot_cosine_histograms({"d = 2": [0.1, -0.5, 0.9]}, ax=ax),
+    "plot_features_2d": lambda ax: plots.plot_features_2d(np.eye(2), ax=ax),
+    "plot_feature_bars": lambda ax: plots.plot_feature_bars([1.0, 0.5], [0.0, 0.8], ax=ax),
 }
 
 

@@ -85,7 +85,7 @@ def test_equalizer_bars_follow_the_values_and_flag_flipped_signs() -> None:
     assert to_rgb(bars[6].get_facecolor()) == pytest.approx(to_rgb(HIGHLIGHT))
     assert [t.get_text() for t in ax.get_xticklabels()] == ["bass", "volume", "treble"]
     wide = plots.plot_equalizer(np.ones(40), np.ones(40))
-    assert len(wide.get_xticks()) == 8, "beyond 30 knobs every 5th is labelled"
+    assert len(wide.get_xticks()) == 8, "beyond 15 knobs every 5th is labelled"
     with pytest.raises(ValueError, match="same length"):
         plots.plot_equalizer([1.0, 2.0], [1.0])
 

@@ -11,22 +11,26 @@ style        palette (Okabe-Ito), colours by role, the ``ax=None`` helper
 charts       general charts: signed bars, named series
 projections  lesson 01, *Projection shapes*
 directions   lesson 02, *Feature directions*
+superposition lesson 03, *Superposition*
 
 Every public function is also available here, e.g. ``plots.plot_series``.
 """
 from __future__ import annotations
 
-from .charts import plot_series, plot_signed_bars
+from .charts import plot_grouped_bars, plot_series, plot_signed_bars
 from .directions import plot_directions, plot_equalizer, plot_error_by_angle, plot_gram
 from .projections import plot_column_reading, plot_projection_blocks, plot_widths
-from .style import OKABE_ITO, PALETTE
+from .style import OKABE_ITO, PALETTE, panel_grid
+from .superposition import plot_cosine_histograms, plot_feature_bars, plot_features_2d
 
 __all__ = [
     "OKABE_ITO",
     "PALETTE",
+    "panel_grid",
     # charts
     "plot_signed_bars",
     "plot_series",
+    "plot_grouped_bars",
     # lesson 01
     "plot_projection_blocks",
     "plot_column_reading",
@@ -36,4 +40,8 @@ __all__ = [
     "plot_gram",
     "plot_equalizer",
     "plot_error_by_angle",
+    # lesson 03
+    "plot_cosine_histograms",
+    "plot_features_2d",
+    "plot_feature_bars",
 ]

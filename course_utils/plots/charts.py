@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 
 from .style import OKABE_ITO, PALETTE, new_axes
 
-__all__ = ["plot_signed_bars", "plot_series"]
+__all__ = ["plot_signed_bars", "plot_series", "plot_grouped_bars"]
 
 
 def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str], *, title: str,
@@ -84,6 +84,47 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
         ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_grouped_bars(categories: Sequence[str], series: Mapping[str, Sequence[float] | np.ndarray], *,
+                      title: str, xlabel: str, ylabel: str, logy: bool = False, ax: Axes | None = None) -> Axes:
+    """Bars grouped by category, one bar per named series in each group (coloured from :data:`PALETTE`).
+
+    Parameters
+    ----------
+    categories : sequence of k str
+        Group labels along the x-axis.
+    series : mapping name -> (k,)
+        One value per category for each series.
+    title, xlabel, ylabel : str
+    logy : bool
+        Logarithmic y-axis.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if not series:
+        raise ValueError("series is empty: pass at least one {name: values} entry")
+    k = len(categories)
+    ax = new_axes(ax, (max(6.0, 1.3 * k + 2.0), 4.0))
+    width = 0.8 / len(series)
+    for s, (name, values) in enumerate(series.items()):
+        values = np.asarray(values, dtype=float)
+        if values.shape != (k,):
+            raise ValueError(f"series {name!r} has shape {values.shape}; expected ({k},), one value per category")
+        offsets = np.arange(k) - 0.4 + width * (s + 0.5)
+        ax.bar(offsets, values, width=width * 0.95, color=PALETTE[s % len(PALETTE)], label=name)
+    ax.set_xticks(range(k), list(categories))
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=9)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

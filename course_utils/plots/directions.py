@@ -180,7 +180,7 @@ def plot_equalizer(original: Sequence[float] | np.ndarray, recovered: Sequence[f
     original, recovered : (n,)
         Values stored, and values decoded.
     labels : sequence of n str, optional
-        Knob names; without them knobs are numbered (every 5th label shown beyond 30 knobs).
+        Knob names; without them knobs are numbered (every 5th label shown beyond 15 knobs).
     title : str
     ax : Axes, optional
 
@@ -199,7 +199,7 @@ def plot_equalizer(original: Sequence[float] | np.ndarray, recovered: Sequence[f
     slots = np.arange(n)
     ax.bar(slots, original, width=0.8, color=ORIGINAL, alpha=0.6, label="stored", zorder=1)
     ax.bar(slots, recovered, width=0.38, color=RECOVERED, label="read back", zorder=2)
-    wrong_sign = (np.sign(recovered) != np.sign(original)) & (np.abs(recovered) > 1e-12)
+    wrong_sign = (original != 0) & (np.sign(recovered) != np.sign(original)) & (np.abs(recovered) > 1e-12)
     if wrong_sign.any():
         ax.bar(slots[wrong_sign], recovered[wrong_sign], width=0.38, color=HIGHLIGHT, label="read back, sign flipped",
                zorder=3)
@@ -211,14 +211,14 @@ def plot_equalizer(original: Sequence[float] | np.ndarray, recovered: Sequence[f
     low = min(0.0, float(original.min()), float(recovered.min()))
     high = max(0.0, float(original.max()), float(recovered.max()))
     span = high - low if high > low else 1.0
-    ax.set_ylim(low - 0.12 * span, high + 0.32 * span)  # headroom for the legend
-    if n <= 30:
+    ax.set_ylim(low - 0.12 * span, high + 0.4 * span)  # headroom for the legend
+    if n <= 15:
         ax.set_xticks(slots, names, rotation=0 if max(len(s) for s in names) <= 6 else 45)
     else:
         shown = slots[::5]
         ax.set_xticks(shown, [names[i] for i in shown])
     ax.set_xlim(-0.7, n - 0.3)
-    ax.legend(loc="upper right", fontsize=9, ncols=3)
+    ax.legend(loc="upper right", fontsize=8, ncols=3)
     ax.set_title(title)
     ax.set_xlabel("knob (feature)")
     ax.set_ylabel("value")

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 __all__ = ["OKABE_ITO", "PALETTE", "DIVERGING", "HIGHLIGHT", "ORIGINAL", "RECOVERED",
-           "new_axes", "positive_int", "as_matrix"]
+           "new_axes", "panel_grid", "positive_int", "as_matrix"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, by name.
 OKABE_ITO: dict[str, str] = {
@@ -43,6 +43,16 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def panel_grid(nrows: int, ncols: int, panel: tuple[float, float] = (2.4, 2.4)) -> tuple:
+    """A new figure of ``nrows x ncols`` panels, each ``panel`` inches; returns ``(figure, axes array)``.
+
+    For small multiples: pass the panels one by one to the plotting functions as ``ax=``.
+    """
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False,
+                             layout="constrained")
+    return fig, axes
 
 
 def positive_int(name: str, value: object) -> int:

@@ -5,6 +5,7 @@ Modules
 base         the shared machinery: a figure redrawn into a picture when a control moves
 projections  lesson 01, *Projection shapes*
 directions   lesson 02, *Feature directions* (the equalizer returns in lesson 03)
+superposition lesson 03, *Superposition*
 
 Every explorer is also available here, e.g. ``widgets.projection_explorer``. ipywidgets
 and matplotlib are imported when an explorer is built, so importing this package is cheap.
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 from .directions import directions_explorer, equalizer_explorer
 from .projections import column_explorer, projection_explorer
+from .superposition import sparsity_explorer
 
 __all__ = [
     "projection_explorer",
     "column_explorer",
     "directions_explorer",
     "equalizer_explorer",
+    "sparsity_explorer",
 ]

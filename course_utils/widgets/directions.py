@@ -78,52 +78,63 @@ def directions_explorer(run: RoundTrip, *, angles: Sequence[float], values: Sequ
 
 
 def equalizer_explorer(recover: Callable[..., tuple[np.ndarray, np.ndarray]],
-                       sliders: Mapping[str, tuple[float, float, float, float]], *,
+                       controls: Mapping[str, tuple[float, float, float, float] | Sequence[str]], *,
                        labels: Sequence[str] | None = None, title: str = "Stored values and the values read back",
                        describe: Callable[..., str] | None = None) -> Any:
-    """The equalizer under the lesson's own sliders: stored knob values in grey, read back in green.
+    """The equalizer under the lesson's own controls: stored knob values in grey, read back in green.
 
     Wraps :func:`course_utils.plots.plot_equalizer`.
 
     Parameters
     ----------
-    recover : callable (**slider values) -> (original (n,), recovered (n,))
-        The lesson's experiment, called with one keyword argument per slider.
-    sliders : mapping name -> (low, high, step, start)
-        One slider per entry; all-integer entries make an integer slider.
+    recover : callable (**control values) -> (original (n,), recovered (n,))
+        The lesson's experiment, called with one keyword argument per control.
+    controls : mapping name -> (low, high, step, start) or list of str
+        A tuple makes a slider (an integer slider when all four are integers); a list of
+        strings makes a drop-down menu that starts at its first option.
     labels : sequence of n str, optional
         Knob names.
     title : str
-    describe : callable (**slider values) -> str, optional
+    describe : callable (**control values) -> str, optional
         Text shown under the picture.
 
     Returns
     -------
     ipywidgets.VBox
-        With one ``controls`` entry per slider name.
+        With one ``controls`` entry per name.
     """
-    if not sliders:
-        raise ValueError("give at least one slider: {name: (low, high, step, start)}")
-    controls: dict[str, Any] = {}
-    for name, spec in sliders.items():
+    import ipywidgets as widgets
+
+    if not controls:
+        raise ValueError("give at least one control: {name: (low, high, step, start)} or {name: [options]}")
+    built: dict[str, Any] = {}
+    for name, spec in controls.items():
+        if isinstance(spec, list):
+            if not spec or not all(isinstance(option, str) for option in spec):
+                raise ValueError(f"drop-down {name!r} needs a non-empty list of option names; got {spec!r}")
+            built[name] = widgets.Dropdown(options=spec, value=spec[0], description=name,
+                                           style={"description_width": "initial"})
+            continue
         if len(spec) != 4:
             raise ValueError(f"slider {name!r} needs (low, high, step, start); got {spec!r}")
         low, high, step, start = spec
         if not low <= start <= high:
             raise ValueError(f"slider {name!r} starts at {start}, outside its range {low}..{high}")
         if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in spec):
-            controls[name] = int_slider(name, int(start), int(low), int(high))
-            controls[name].step = int(step)
+            built[name] = int_slider(name, int(start), int(low), int(high))
+            built[name].step = int(step)
         else:
-            controls[name] = float_slider(name, float(start), float(low), float(high), float(step))
+            built[name] = float_slider(name, float(start), float(low), float(high), float(step))
+
+    def settings() -> dict[str, Any]:
+        return {name: control.value for name, control in built.items()}
 
     def draw(ax: Any) -> str:
         from course_utils.plots import plot_equalizer
 
-        settings = {name: control.value for name, control in controls.items()}
-        original, recovered = recover(**settings)
+        original, recovered = recover(**settings())
         plot_equalizer(original, recovered, labels=labels, title=title, ax=ax)
-        return describe(**settings) if describe is not None else ""
+        return describe(**settings()) if describe is not None else ""
 
-    n_knobs = np.size(recover(**{name: control.value for name, control in controls.items()})[0])
-    return assemble(controls, draw, (min(max(6.0, 0.32 * n_knobs + 2.0), 10.2), 3.4))
+    n_knobs = np.size(recover(**settings())[0])
+    return assemble(built, draw, (min(max(6.0, 0.32 * n_knobs + 2.0), 10.2), 3.4))

@@ -1,4 +1,4 @@
-"""Lesson 02's explorers call the lesson's own maths and redraw when a slider moves."""
+"""Explorers of lessons 02 and 03 call the lesson's own maths and redraw when a control moves."""
 from __future__ import annotations
 
 import matplotlib
@@ -79,7 +79,8 @@ def test_equalizer_explorer_passes_slider_values_by_name() -> None:
 
 
 @pytest.mark.parametrize("sliders,match", [
-    ({}, "at least one slider"),
+    ({}, "at least one control"),
+    ({"a": []}, "non-empty list"),
     ({"a": (0, 1, 1)}, "needs"),
     ({"a": (0.0, 1.0, 0.1, 2.0)}, "outside its range"),
 ])
@@ -95,3 +96,26 @@ def test_explorer_pictures_keep_their_size() -> None:
     assert box.image.layout.width == f"{round(width_in * widgets.base.DPI)}px"
     assert box.image.layout.max_width == "100%"
     assert box.layout.align_items == "flex-start"
+
+
+def test_sparsity_explorer_only_redraws_what_the_lesson_trained() -> None:
+    before = plt.get_fignums()
+    k, n = 3, 5
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(k, 2, n))
+    norms, sharing = np.linalg.norm(W, axis=1), rng.uniform(size=(k, n))
+    box = widgets.sparsity_explorer([0.0, 0.5, 0.9], {"ReLU": (W, norms, sharing), "linear": (W * 0, norms * 0, sharing)},
+                                    describe=lambda level: f"level {level}")
+    slider = box.controls["level"]
+    assert slider.value == 2 and slider.label == "0.90" and "level 2" in box.caption.value
+    first = box.image.value
+    bars = box.figure.axes[1].patches
+    assert [round(b.get_width(), 6) for b in bars] == [round(v, 6) for v in norms[2]]
+    slider.value = 0
+    assert box.image.value != first and "level 0" in box.caption.value
+    assert [round(b.get_width(), 6) for b in box.figure.axes[1].patches] == [round(v, 6) for v in norms[0]]
+    assert plt.get_fignums() == before
+    with pytest.raises(ValueError, match="k = 3 levels"):
+        widgets.sparsity_explorer([0.0, 0.5, 0.9], {"x": (W[:2], norms[:2], sharing[:2])})
+    with pytest.raises(ValueError, match="level index"):
+        widgets.sparsity_explorer([0.0, 0.5, 0.9], {"x": (W, norms, sharing)}, start=3)
