@@ -59,4 +59,15 @@ SOURCE_NUMBERS = {
         "TMS 5 -> 2: sparsest keeps all 5 (pentagon)": r"\n\s*0\.95\s+5\s+\[",
         "TMS 5 -> 2: the linear model keeps 2 at every sparsity": r"(?:\n\s*0\.\d\d\s+\d\s+2){10}",
     },
+    "04_relu_orthants.ipynb": {
+        "2m limit: four features without a bias reach zero loss": r"\n\s*4 False\s+\[0\.(?:\s+0\.){9}\]",
+        "but five never do": r"\n\s*5 False\s+\[(?:0\.0321\s*){10}\]",
+        "five with a bias do": r"\n\s*5\s+True\s+\[0\.(?:\s+0\.){9}\]",
+        "T-gon reconstructs I exactly (n = 3..12)": r"(?:\n\s*\d+\s+\d+\.\d{3}\s+-?\d+\.\d{3}\s+\d\.\de-1[4-7]){10}",
+        "T-gon n = 6: r² = 2, b = -1": r"\n\s*6\s+2\.000\s+-1\.000\s",
+        "threshold cos(2π/n), e.g. 0.309 for n = 5": r"cos\(2π/5\) = 0\.309",
+        "dimensionality: antipodal pair 1/2": r"antipodal pair \(n = 4 in 2-D\)\s+D = \[0\.5 0\.5 0\.5 0\.5\]",
+        "dimensionality: pentagon 2/5": r"pentagon \(n = 5\)\s+D = \[0\.4 0\.4 0\.4 0\.4 0\.4\]",
+        "dimensionality: T-gon 2/T (n = 8)": r"T-gon, n = 8\s+D = \[(?:0\.25\s*){8}\]",
+    },
 }

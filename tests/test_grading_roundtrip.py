@@ -39,6 +39,7 @@ WRONG = {
     "ex01_projection_shapes": "project__no_shape_check",
     "ex02_feature_directions": "decode__normalised_columns",
     "ex03_superposition": "sample_k_sparse__values_all_one",
+    "ex04_relu_orthants": "satisfies_criterion__bias_per_input",
 }
 
 

@@ -41,7 +41,18 @@ CALLS = {
     "plot_cosine_histograms": lambda ax: plots.plot_cosine_histograms({"d = 2": [0.1, -0.5, 0.9]}, ax=ax),
     "plot_features_2d": lambda ax: plots.plot_features_2d(np.eye(2), ax=ax),
     "plot_feature_bars": lambda ax: plots.plot_feature_bars([1.0, 0.5], [0.0, 0.8], ax=ax),
+    # lesson 04 (details in test_plots_orthants.py; the 3-D figures are tested there)
+    "plot_relu_snap": lambda ax: plots.plot_relu_snap(np.array([[-1.0, 2.0], [0.5, -0.5]]),
+                                                      np.array([[0.0, 2.0], [0.5, 0.0]]), ax=ax),
+    "plot_latent_zones": lambda ax: plots.plot_latent_zones(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5),
+                                                            np.zeros((5, 5, 3), bool),
+                                                            np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]]),
+                                                            ax=ax),
+    "plot_feature_dimensionality": lambda ax: plots.plot_feature_dimensionality([1.0, 10.0], [[1.0, 0.5], [0.5, 0.4]],
+                                                                                ax=ax),
 }
+# Drawn on 3-D axes only; see test_plots_orthants.py.
+THREE_D = {"plot_plane_in_orthant"}
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +67,7 @@ def _rc_snapshot() -> dict:
 
 def test_every_public_function_is_exercised() -> None:
     public = {name for name in plots.__all__ if name.startswith("plot_")}
-    assert public == set(CALLS)
+    assert public == set(CALLS) | THREE_D
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))

@@ -1,4 +1,4 @@
-"""Explorers of lessons 02 and 03 call the lesson's own maths and redraw when a control moves."""
+"""Explorers of lessons 02 to 04 call the lesson's own maths and redraw when a control moves."""
 from __future__ import annotations
 
 import matplotlib
@@ -119,3 +119,29 @@ def test_sparsity_explorer_only_redraws_what_the_lesson_trained() -> None:
         widgets.sparsity_explorer([0.0, 0.5, 0.9], {"x": (W[:2], norms[:2], sharing[:2])})
     with pytest.raises(ValueError, match="level index"):
         widgets.sparsity_explorer([0.0, 0.5, 0.9], {"x": (W, norms, sharing)}, start=3)
+
+
+def test_zones_explorer_draws_what_the_lesson_computes() -> None:
+    before = plt.get_fignums()
+    calls = []
+
+    def compute(features, bias):
+        calls.append((features, bias))
+        t = np.radians(360 / features * np.arange(features))
+        W = np.vstack([np.cos(t), np.sin(t)])
+        xs = np.linspace(-1.5, 1.5, 31)
+        H = np.stack(np.meshgrid(xs, xs), axis=-1)
+        return {"W": W, "xs": xs, "ys": xs, "active": H @ W + bias > 0,
+                "plane": H @ W[:, :3] + bias, "plane_active": H @ W[:, :3] + bias > 0}
+
+    box = widgets.zones_explorer(compute, {"features": (3, 8, 1, 6), "bias": (-1.0, 0.5, 0.1, -0.5)},
+                                 describe=lambda features, bias: f"{features} at {bias:+.1f}", with_plane=True)
+    assert calls == [(6, -0.5)] and "6 at -0.5" in box.caption.value
+    assert [ax.name for ax in box.figure.axes] == ["rectilinear", "3d"]
+    first = box.image.value
+    box.controls["features"].value = 4
+    assert calls[-1] == (4, -0.5) and box.image.value != first
+    assert len([t for t in box.figure.axes[0].texts if t.get_text().isdigit()]) == 4, "one label per feature"
+    flat = widgets.zones_explorer(compute, {"features": (3, 8, 1, 5), "bias": (-1.0, 0.5, 0.1, 0.0)})
+    assert [ax.name for ax in flat.figure.axes] == ["rectilinear"]
+    assert plt.get_fignums() == before

@@ -12,6 +12,7 @@ charts       general charts: signed bars, named series
 projections  lesson 01, *Projection shapes*
 directions   lesson 02, *Feature directions*
 superposition lesson 03, *Superposition*
+orthants     lesson 04, *ReLU orthants*
 
 Every public function is also available here, e.g. ``plots.plot_series``.
 """
@@ -19,6 +20,13 @@ from __future__ import annotations
 
 from .charts import plot_grouped_bars, plot_series, plot_signed_bars
 from .directions import plot_directions, plot_equalizer, plot_error_by_angle, plot_gram
+from .orthants import (
+    inside_features,
+    plot_feature_dimensionality,
+    plot_latent_zones,
+    plot_plane_in_orthant,
+    plot_relu_snap,
+)
 from .projections import plot_column_reading, plot_projection_blocks, plot_widths
 from .style import OKABE_ITO, PALETTE, panel_grid
 from .superposition import plot_cosine_histograms, plot_feature_bars, plot_features_2d
@@ -44,4 +52,10 @@ __all__ = [
     "plot_cosine_histograms",
     "plot_features_2d",
     "plot_feature_bars",
+    # lesson 04
+    "inside_features",
+    "plot_relu_snap",
+    "plot_latent_zones",
+    "plot_plane_in_orthant",
+    "plot_feature_dimensionality",
 ]

@@ -13,6 +13,8 @@ from .style import OKABE_ITO, PALETTE, new_axes
 
 __all__ = ["plot_signed_bars", "plot_series", "plot_grouped_bars"]
 
+STYLES = ("-", "--", "-.", ":")
+
 
 def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str], *, title: str,
                      xlabel: str, ylabel: str, ax: Axes | None = None) -> Axes:
@@ -51,7 +53,7 @@ def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str]
 
 def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[float] | np.ndarray], *,
                 title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False,
-                ax: Axes | None = None) -> Axes:
+                markers: bool = True, ax: Axes | None = None) -> Axes:
     """Line plot of several named series against a shared x (markers on every point).
 
     Parameters
@@ -62,6 +64,8 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
     title, xlabel, ylabel : str
     logx, logy : bool
         Logarithmic axes.
+    markers : bool
+        Mark every point (turn off for dense curves; lines are then told apart by style).
     ax : Axes, optional
 
     Returns
@@ -72,12 +76,15 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
     if not series:
         raise ValueError("series is empty: pass at least one {name: values} entry")
     ax = new_axes(ax, (6.5, 4))
-    markers = "osD^v<>p"
+    symbols = "osD^v<>p"
     for k, (name, ys) in enumerate(series.items()):
         ys = np.asarray(ys, dtype=float)
         if ys.shape != x.shape:
             raise ValueError(f"series {name!r} has shape {ys.shape} but x has shape {x.shape}")
-        ax.plot(x, ys, marker=markers[k % len(markers)], color=PALETTE[k % len(PALETTE)], label=name)
+        if markers:
+            ax.plot(x, ys, marker=symbols[k % len(symbols)], color=PALETTE[k % len(PALETTE)], label=name)
+        else:
+            ax.plot(x, ys, linestyle=STYLES[k % len(STYLES)], linewidth=2, color=PALETTE[k % len(PALETTE)], label=name)
     if logx:
         ax.set_xscale("log", base=2)
     if logy:

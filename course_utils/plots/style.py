@@ -45,13 +45,17 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     return ax
 
 
-def panel_grid(nrows: int, ncols: int, panel: tuple[float, float] = (2.4, 2.4)) -> tuple:
+def panel_grid(nrows: int, ncols: int, panel: tuple[float, float] = (2.4, 2.4),
+               three_d: tuple[int, ...] = ()) -> tuple:
     """A new figure of ``nrows x ncols`` panels, each ``panel`` inches; returns ``(figure, axes array)``.
 
     For small multiples: pass the panels one by one to the plotting functions as ``ax=``.
+    ``three_d`` lists the panels (counted row by row from 0) that get 3-D axes.
     """
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False,
-                             layout="constrained")
+    fig = plt.figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
+    axes = np.empty((nrows, ncols), dtype=object)
+    for k in range(nrows * ncols):
+        axes.flat[k] = fig.add_subplot(nrows, ncols, k + 1, projection="3d" if k in three_d else None)
     return fig, axes
 
 

@@ -10,7 +10,7 @@ has probability ``p`` and, given it, ``u / p`` is again uniform on [0, 1).
 """
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Union
 
 import numpy as np
 

@@ -6,6 +6,7 @@ base         the shared machinery: a figure redrawn into a picture when a contro
 projections  lesson 01, *Projection shapes*
 directions   lesson 02, *Feature directions* (the equalizer returns in lesson 03)
 superposition lesson 03, *Superposition*
+orthants     lesson 04, *ReLU orthants*
 
 Every explorer is also available here, e.g. ``widgets.projection_explorer``. ipywidgets
 and matplotlib are imported when an explorer is built, so importing this package is cheap.
@@ -13,6 +14,7 @@ and matplotlib are imported when an explorer is built, so importing this package
 from __future__ import annotations
 
 from .directions import directions_explorer, equalizer_explorer
+from .orthants import zones_explorer
 from .projections import column_explorer, projection_explorer
 from .superposition import sparsity_explorer
 
@@ -22,4 +24,5 @@ __all__ = [
     "directions_explorer",
     "equalizer_explorer",
     "sparsity_explorer",
+    "zones_explorer",
 ]

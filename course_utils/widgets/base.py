@@ -21,7 +21,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DPI", "render", "assemble", "int_slider", "float_slider"]
+__all__ = ["DPI", "render", "assemble", "int_slider", "float_slider", "build_controls"]
 
 #: Pixels per inch of an explorer's picture (the figure size in inches sets its size on screen).
 DPI = 90
@@ -51,6 +51,39 @@ def float_slider(label: str, value: float, low: float, high: float, step: float,
                                continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
                                style={"description_width": "initial"},
                                layout=widgets.Layout(width=width, min_width="200px"))
+
+
+def build_controls(spec: Any) -> dict[str, Any]:
+    """Controls from a lesson's description: ``{name: (low, high, step, start)}`` or ``{name: [options]}``.
+
+    A tuple makes a slider (an integer slider when all four numbers are integers); a list of
+    strings makes a drop-down menu that starts at its first option. Raises ValueError naming
+    the control whose description is wrong.
+    """
+    import ipywidgets as widgets
+    import numpy as np
+
+    if not spec:
+        raise ValueError("give at least one control: {name: (low, high, step, start)} or {name: [options]}")
+    built: dict[str, Any] = {}
+    for name, entry in spec.items():
+        if isinstance(entry, list):
+            if not entry or not all(isinstance(option, str) for option in entry):
+                raise ValueError(f"drop-down {name!r} needs a non-empty list of option names; got {entry!r}")
+            built[name] = widgets.Dropdown(options=entry, value=entry[0], description=name,
+                                           style={"description_width": "initial"})
+            continue
+        if len(entry) != 4:
+            raise ValueError(f"slider {name!r} needs (low, high, step, start); got {entry!r}")
+        low, high, step, start = entry
+        if not low <= start <= high:
+            raise ValueError(f"slider {name!r} starts at {start}, outside its range {low}..{high}")
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in entry):
+            built[name] = int_slider(name, int(start), int(low), int(high))
+            built[name].step = int(step)
+        else:
+            built[name] = float_slider(name, float(start), float(low), float(high), float(step))
+    return built
 
 
 def assemble(controls: dict[str, Any], draw: Callable[[Any], str], figsize: tuple[float, float],

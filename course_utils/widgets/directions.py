@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import assemble, float_slider, int_slider
+from .base import assemble, build_controls, float_slider, int_slider
 
 __all__ = ["directions_explorer", "equalizer_explorer"]
 
@@ -103,28 +103,7 @@ def equalizer_explorer(recover: Callable[..., tuple[np.ndarray, np.ndarray]],
     ipywidgets.VBox
         With one ``controls`` entry per name.
     """
-    import ipywidgets as widgets
-
-    if not controls:
-        raise ValueError("give at least one control: {name: (low, high, step, start)} or {name: [options]}")
-    built: dict[str, Any] = {}
-    for name, spec in controls.items():
-        if isinstance(spec, list):
-            if not spec or not all(isinstance(option, str) for option in spec):
-                raise ValueError(f"drop-down {name!r} needs a non-empty list of option names; got {spec!r}")
-            built[name] = widgets.Dropdown(options=spec, value=spec[0], description=name,
-                                           style={"description_width": "initial"})
-            continue
-        if len(spec) != 4:
-            raise ValueError(f"slider {name!r} needs (low, high, step, start); got {spec!r}")
-        low, high, step, start = spec
-        if not low <= start <= high:
-            raise ValueError(f"slider {name!r} starts at {start}, outside its range {low}..{high}")
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in spec):
-            built[name] = int_slider(name, int(start), int(low), int(high))
-            built[name].step = int(step)
-        else:
-            built[name] = float_slider(name, float(start), float(low), float(high), float(step))
+    built = build_controls(controls)
 
     def settings() -> dict[str, Any]:
         return {name: control.value for name, control in built.items()}

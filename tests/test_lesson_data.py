@@ -1,0 +1,58 @@
+"""Result files shipped with the lessons were made by the course's own engine with the stated settings.
+
+``lessons/data/dimensionality_sweep.npz`` is too slow to train inside lesson 04 (minutes),
+so the lesson reads it. Its regeneration script stores the weights after the first 200
+steps as well; rerunning those steps here must give the same weights.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from course_utils import toy
+from nbtools import ROOT
+
+DATA = ROOT / "lessons" / "data"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("make_dimensionality_sweep", DATA / "make_dimensionality_sweep.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    path = DATA / "dimensionality_sweep.npz"
+    assert path.is_file(), f"{path} is missing: run lessons/data/make_dimensionality_sweep.py"
+    return np.load(path)
+
+
+def test_file_states_the_scripts_settings(sweep) -> None:
+    cfg = _script().CONFIG
+    assert int(sweep["steps"]) == cfg.steps and int(sweep["seed"]) == 0
+    assert np.allclose(sweep["feature_probability"], cfg.feature_probability)
+    assert np.allclose(sweep["importance"], cfg.importance) and np.all(cfg.importance == 1.0)
+    assert sweep["W"].shape == sweep["W_early"].shape == (cfg.n_instances, cfg.n_hidden, cfg.n_features)
+    assert sweep["b"].shape == (cfg.n_instances, cfg.n_features)
+
+
+@pytest.mark.slow
+def test_first_steps_are_reproduced_by_the_engine(sweep) -> None:
+    module = _script()
+    rerun = module.CONFIG.run(seed=0, steps=int(sweep["early_steps"]), progress=False)
+    assert np.allclose(rerun.model.W, sweep["W_early"], atol=1e-5), (
+        "the engine no longer reproduces the shipped file's first steps: regenerate it with "
+        "lessons/data/make_dimensionality_sweep.py")
+
+
+def test_trained_sweep_went_far_beyond_the_check_point(sweep) -> None:
+    """The weights moved on after the check point, and the sparsest level stores every feature."""
+    assert not np.allclose(sweep["W"], sweep["W_early"], atol=1e-2)
+    represented = (toy.feature_norms(sweep["W"]) > 0.5).sum(axis=1)
+    assert represented[-1] == 100 and represented[-1] > 3 * 20, represented
+    D = toy.feature_dimensionality(sweep["W"][-1])
+    assert np.allclose(np.median(D), 20 / 100, atol=0.02), "all 100 features share the 20 dimensions: D = m/n"
