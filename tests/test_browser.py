@@ -116,6 +116,11 @@ def _explorer_cells(page: Any) -> Any:
     return cells.filter(has=page.locator(bs.OUTPUT_IMAGE))
 
 
+def _number(readout: str) -> float:
+    """A slider readout as a number (ipywidgets writes negative numbers with a Unicode minus sign)."""
+    return float(readout.replace("−", "-"))
+
+
 def _step_slider(cell: Any, index: int) -> None:
     """Press an arrow key on slider ``index`` of ``cell``; wait until its readout and the picture change."""
     slider = cell.locator(".widget-slider").nth(index)
@@ -135,8 +140,8 @@ def _step_slider(cell: Any, index: int) -> None:
 
     bs.wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
     after_value = readout.inner_text().strip()
-    assert re.fullmatch(r"-?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
-    step = float(after_value) - float(before_value)
+    assert re.fullmatch(r"[-−]?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
+    step = _number(after_value) - _number(before_value)
     assert (step < 0) if at_max else (step > 0), (
         f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
     )
