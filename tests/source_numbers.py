@@ -70,4 +70,14 @@ SOURCE_NUMBERS = {
         "dimensionality: pentagon 2/5": r"pentagon \(n = 5\)\s+D = \[0\.4 0\.4 0\.4 0\.4 0\.4\]",
         "dimensionality: T-gon 2/T (n = 8)": r"T-gon, n = 8\s+D = \[(?:0\.25\s*){8}\]",
     },
+    "05_embedding_hyperspheres.ipynb": {
+        "embed then unembed: the token itself scores highest": r"transpose, W_E e\s+own score [\d.]+\s+top 8: ' next'",
+        "and its variants come next": r"top 8: ' next' [\d.]+, 'next' [\d.]+, ' Next' [\d.]+, 'Next'",
+        "the source's normalised readout gives the token itself exactly 1.0": r"source's inverse.*own score 1\.0000",
+        "T -> 0 is argmax": r"T =   0\.01: best token ' Paris' with probability 1\.0000",
+        "T -> infinity is uniform 1/V": r"uniform: 1 / 49152 = 0\.000020",
+        "scaling h by c is temperature 1/c": r"c = 2\.0: softmax of \(c h\) equals softmax at T = 1/c: True",
+        "residual norm grows across layers": r"last position \|x\|: embedding [0-9.]+, layer 15 \d{3}, layer 30 \d{3}",
+        "IOI: the model predicts ' Mary' at the end": r"final P\(Mary\) = 0\.9\d",
+    },
 }

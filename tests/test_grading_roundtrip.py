@@ -40,6 +40,7 @@ WRONG = {
     "ex02_feature_directions": "decode__normalised_columns",
     "ex03_superposition": "sample_k_sparse__values_all_one",
     "ex04_relu_orthants": "satisfies_criterion__bias_per_input",
+    "ex05_embedding_hyperspheres": "lens_coordinates__eps_ignored",
 }
 
 

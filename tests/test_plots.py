@@ -50,6 +50,13 @@ CALLS = {
                                                             ax=ax),
     "plot_feature_dimensionality": lambda ax: plots.plot_feature_dimensionality([1.0, 10.0], [[1.0, 0.5], [0.5, 0.4]],
                                                                                 ax=ax),
+    # lesson 05 (details in test_plots_hyperspheres.py)
+    "plot_token_vectors": lambda ax: plots.plot_token_vectors(np.eye(2), ["a", "b"], [0.5, 0.5], ax=ax),
+    "plot_token_bars": lambda ax: plots.plot_token_bars(["a", "b"], [0.3, 0.7], highlight=1, title="T", ylabel="p",
+                                                        ax=ax),
+    "plot_histogram": lambda ax: plots.plot_histogram([1.0, 2.0, 2.5], marks={"median": 2.0}, title="T", xlabel="X",
+                                                      ax=ax),
+    "plot_lens_path": lambda ax: plots.plot_lens_path([[0.0, 1.0], [1.0, 0.5]], axis_labels=("a", "b"), ax=ax),
 }
 # Drawn on 3-D axes only; see test_plots_orthants.py.
 THREE_D = {"plot_plane_in_orthant"}

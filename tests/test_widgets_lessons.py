@@ -1,4 +1,4 @@
-"""Explorers of lessons 02 to 04 call the lesson's own maths and redraw when a control moves."""
+"""Explorers of lessons 02 to 05 call the lesson's own maths and redraw when a control moves."""
 from __future__ import annotations
 
 import matplotlib
@@ -145,3 +145,34 @@ def test_zones_explorer_draws_what_the_lesson_computes() -> None:
     flat = widgets.zones_explorer(compute, {"features": (3, 8, 1, 5), "bias": (-1.0, 0.5, 0.1, 0.0)})
     assert [ax.name for ax in flat.figure.axes] == ["rectilinear"]
     assert plt.get_fignums() == before
+
+
+def test_softmax_explorer_shows_the_lessons_probabilities() -> None:
+    E = np.eye(2)
+
+    def compute(direction, length, temperature):
+        h = length * np.array([np.cos(np.radians(direction)), np.sin(np.radians(direction))])
+        z = (h @ E) / temperature
+        p = np.exp(z - z.max())
+        return {"E": E, "labels": ["x", "y"], "h": h, "probs": p / p.sum()}
+
+    box = widgets.softmax_explorer(compute, {"direction": (0, 359, 1, 0), "length": (0.0, 5.0, 0.1, 2.0),
+                                             "temperature": (0.1, 3.0, 0.1, 1.0)})
+    heights = [b.get_height() for b in box.figure.axes[1].patches]
+    assert heights == pytest.approx([1 / (1 + np.exp(-2)), 1 / (1 + np.exp(2))])
+    box.controls["length"].value = 0.0
+    assert [b.get_height() for b in box.figure.axes[1].patches] == pytest.approx([0.5, 0.5])
+
+
+def test_lens_explorer_follows_the_layer_slider() -> None:
+    coords = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+    probs = np.array([[0.1, 0.8], [0.4, 0.4], [0.9, 0.05]])
+    box = widgets.lens_explorer(coords, probs, [" Mary", " John"], axis_labels=("M", "J"),
+                                describe=lambda layer: f"layer {layer}")
+    assert box.controls["layer"].value == 2 and "layer 2" in box.caption.value
+    assert [round(b.get_height(), 6) for b in box.figure.axes[1].patches] == [0.9, 0.05]
+    box.controls["layer"].value = 0
+    assert [round(b.get_height(), 6) for b in box.figure.axes[1].patches] == [0.1, 0.8]
+    assert len(box.figure.axes[0].collections[0].get_offsets()) == 1
+    with pytest.raises(ValueError, match="probabilities"):
+        widgets.lens_explorer(coords, probs[:2], [" Mary", " John"], axis_labels=("M", "J"))

@@ -13,6 +13,7 @@ projections  lesson 01, *Projection shapes*
 directions   lesson 02, *Feature directions*
 superposition lesson 03, *Superposition*
 orthants     lesson 04, *ReLU orthants*
+hyperspheres lesson 05, *Embedding hyperspheres*
 
 Every public function is also available here, e.g. ``plots.plot_series``.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from .charts import plot_grouped_bars, plot_series, plot_signed_bars
 from .directions import plot_directions, plot_equalizer, plot_error_by_angle, plot_gram
+from .hyperspheres import plot_histogram, plot_lens_path, plot_token_bars, plot_token_vectors
 from .orthants import (
     inside_features,
     plot_feature_dimensionality,
@@ -58,4 +60,9 @@ __all__ = [
     "plot_latent_zones",
     "plot_plane_in_orthant",
     "plot_feature_dimensionality",
+    # lesson 05
+    "plot_token_vectors",
+    "plot_token_bars",
+    "plot_histogram",
+    "plot_lens_path",
 ]

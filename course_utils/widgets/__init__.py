@@ -7,6 +7,7 @@ projections  lesson 01, *Projection shapes*
 directions   lesson 02, *Feature directions* (the equalizer returns in lesson 03)
 superposition lesson 03, *Superposition*
 orthants     lesson 04, *ReLU orthants*
+hyperspheres lesson 05, *Embedding hyperspheres*
 
 Every explorer is also available here, e.g. ``widgets.projection_explorer``. ipywidgets
 and matplotlib are imported when an explorer is built, so importing this package is cheap.
@@ -14,6 +15,7 @@ and matplotlib are imported when an explorer is built, so importing this package
 from __future__ import annotations
 
 from .directions import directions_explorer, equalizer_explorer
+from .hyperspheres import lens_explorer, softmax_explorer
 from .orthants import zones_explorer
 from .projections import column_explorer, projection_explorer
 from .superposition import sparsity_explorer
@@ -25,4 +27,6 @@ __all__ = [
     "equalizer_explorer",
     "sparsity_explorer",
     "zones_explorer",
+    "softmax_explorer",
+    "lens_explorer",
 ]
