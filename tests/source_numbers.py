@@ -80,4 +80,12 @@ SOURCE_NUMBERS = {
         "residual norm grows across layers": r"last position \|x\|: embedding [0-9.]+, layer 15 \d{3}, layer 30 \d{3}",
         "IOI: the model predicts ' Mary' at the end": r"final P\(Mary\) = 0\.9\d",
     },
+    "06_composition_and_subspaces.ipynb": {
+        "W = [2, -1] then [-1.5, 3.2]: a rank-1 2 x 2 matrix": r"\[\[-3\.\s+1\.5\]\s*\[ 6\.4 -3\.2\]\](?s:.*)-> rank 1",
+        "W90 W0 = 0": r"W90 @ W0 =\s*\[\[0\.\s+0\.\]\s*\[0\.\s+0\.\]\]",
+        "W90 W45 W0 = [[0, 0], [0.5, 0]]": r"W90 @ W45 @ W0 =\s*\[\[0\.\s+0\. \]\s*\[0\.5 0\. \]\]",
+        "three polarizers pass a quarter": r"intensity through 0°, 45°, 90°:\s+0\.250",
+        "the same orthogonal A keeps QK scores": r"orthogonal A\s+A Aᵀ = I: True\s+largest change in the scores: \d\.\d\de-1[3-6]",
+        "a general invertible A does not": r"general invertible A\s+A Aᵀ = I: False\s+largest change in the scores: \d\.\d\de\+0[0-9]",
+    },
 }

@@ -41,6 +41,7 @@ WRONG = {
     "ex03_superposition": "sample_k_sparse__values_all_one",
     "ex04_relu_orthants": "satisfies_criterion__bias_per_input",
     "ex05_embedding_hyperspheres": "lens_coordinates__eps_ignored",
+    "ex06_composition_and_subspaces": "transmitted_fraction__ignores_polarization",
 }
 
 

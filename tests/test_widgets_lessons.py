@@ -1,4 +1,4 @@
-"""Explorers of lessons 02 to 05 call the lesson's own maths and redraw when a control moves."""
+"""Explorers of lessons 02 to 06 call the lesson's own maths and redraw when a control moves."""
 from __future__ import annotations
 
 import matplotlib
@@ -176,3 +176,32 @@ def test_lens_explorer_follows_the_layer_slider() -> None:
     assert len(box.figure.axes[0].collections[0].get_offsets()) == 1
     with pytest.raises(ValueError, match="probabilities"):
         widgets.lens_explorer(coords, probs[:2], [" Mary", " John"], axis_labels=("M", "J"))
+
+
+def test_bottleneck_and_polarizer_explorers_draw_the_lessons_results() -> None:
+    points = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+    def bottleneck(a, b):
+        w = np.array([a, b])
+        y = points @ w
+        return {"points": points, "w_down": w, "y": y, "out": np.outer(y, [1.0, 1.0])}
+
+    box = widgets.bottleneck_explorer(bottleneck, {"a": (-2.0, 2.0, 0.5, 1.0), "b": (-2.0, 2.0, 0.5, 0.0)},
+                                      describe=lambda a, b: f"w = ({a}, {b})")
+    assert np.allclose(box.figure.axes[1].collections[1].get_offsets(), np.outer([1.0, 0.0, 1.0], [1.0, 1.0]))
+    box.controls["b"].value = 1.0
+    assert np.allclose(box.figure.axes[1].collections[1].get_offsets(), np.outer([1.0, 1.0, 2.0], [1.0, 1.0]))
+    assert "w = (1.0, 1.0)" in box.caption.value
+
+    def stack(angle, middle):
+        angles = [angle, 90] if middle == "out" else [angle, 45, 90]
+        fields = [np.array([1.0, 0.0])]
+        for a in angles:
+            v = np.array([np.cos(np.radians(a)), np.sin(np.radians(a))])
+            fields.append(v * (v @ fields[-1]))
+        return {"angles": angles, "fields": np.array(fields)}
+
+    box = widgets.polarizer_explorer(stack, {"angle": (0, 90, 1, 0), "middle": ["in", "out"]})
+    assert box.figure.axes[0].get_title().endswith("25.0% of the light gets through")
+    box.controls["middle"].value = "out"
+    assert box.figure.axes[0].get_title() == "2 polarizer(s): 0.0% of the light gets through"

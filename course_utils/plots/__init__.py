@@ -14,6 +14,7 @@ directions   lesson 02, *Feature directions*
 superposition lesson 03, *Superposition*
 orthants     lesson 04, *ReLU orthants*
 hyperspheres lesson 05, *Embedding hyperspheres*
+composition  lesson 06, *Composition and subspaces*
 
 Every public function is also available here, e.g. ``plots.plot_series``.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from .charts import plot_grouped_bars, plot_series, plot_signed_bars
 from .directions import plot_directions, plot_equalizer, plot_error_by_angle, plot_gram
+from .composition import plot_heatmap, plot_point_clouds, plot_polarizers, plot_projection_to_line
 from .hyperspheres import plot_histogram, plot_lens_path, plot_token_bars, plot_token_vectors
 from .orthants import (
     inside_features,
@@ -65,4 +67,9 @@ __all__ = [
     "plot_token_bars",
     "plot_histogram",
     "plot_lens_path",
+    # lesson 06
+    "plot_projection_to_line",
+    "plot_point_clouds",
+    "plot_polarizers",
+    "plot_heatmap",
 ]

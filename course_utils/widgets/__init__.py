@@ -8,6 +8,7 @@ directions   lesson 02, *Feature directions* (the equalizer returns in lesson 03
 superposition lesson 03, *Superposition*
 orthants     lesson 04, *ReLU orthants*
 hyperspheres lesson 05, *Embedding hyperspheres*
+composition  lesson 06, *Composition and subspaces*
 
 Every explorer is also available here, e.g. ``widgets.projection_explorer``. ipywidgets
 and matplotlib are imported when an explorer is built, so importing this package is cheap.
@@ -15,6 +16,7 @@ and matplotlib are imported when an explorer is built, so importing this package
 from __future__ import annotations
 
 from .directions import directions_explorer, equalizer_explorer
+from .composition import bottleneck_explorer, polarizer_explorer
 from .hyperspheres import lens_explorer, softmax_explorer
 from .orthants import zones_explorer
 from .projections import column_explorer, projection_explorer
@@ -29,4 +31,6 @@ __all__ = [
     "zones_explorer",
     "softmax_explorer",
     "lens_explorer",
+    "bottleneck_explorer",
+    "polarizer_explorer",
 ]
