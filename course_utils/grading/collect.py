@@ -9,6 +9,7 @@ never silently dropped or overwritten.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 import zipfile
@@ -17,13 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from .course import Course, CourseError
+from .records import id_problem
 
 PATTERNS = [
     re.compile(r"^(?:.*/)?[^/_]+_(?:[Ll][Aa][Tt][Ee]_)?(?P<student>\d+)_\d+_(?P<file>[^/]+)$"),
     re.compile(r"^(?:.*/)?[^/]+?_(?P<student>\d+)_assignsubmission_[a-z]+_/(?P<file>.+)$"),
     re.compile(r"^(?P<student>[A-Za-z0-9_.@-]+)/(?P<file>[^/]+)$"),
 ]
-STUDENT_OK = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 RESUBMIT = re.compile(r"-(\d+)(\.ipynb)$")
 MAX_FILE = 50 << 20
 
@@ -45,10 +46,19 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _entries(source: Path) -> list[Entry]:
+def _entries(source: Path, out: Outcome) -> list[Entry]:
     if source.is_dir():
-        return [Entry(str(p.relative_to(source).as_posix()), p.stat().st_size, p.stat().st_mtime,
-                      (lambda p=p: p.read_bytes())) for p in sorted(source.rglob("*")) if p.is_file()]
+        found = []
+        for folder, dirs, files in os.walk(source, followlinks=False):
+            for name in sorted(dirs + files):
+                path = Path(folder) / name
+                rel = path.relative_to(source).as_posix()
+                if path.is_symlink():
+                    out.unknown.append(f"{rel} (a symbolic link: not followed)")
+                elif name in files and path.is_file():
+                    st = path.stat()
+                    found.append(Entry(rel, st.st_size, st.st_mtime, (lambda p=path: p.read_bytes())))
+        return sorted(found, key=lambda e: e.path)
     if zipfile.is_zipfile(source):
         zf = zipfile.ZipFile(source)
         return [Entry(i.filename, i.file_size, time.mktime(i.date_time + (0, 0, -1)),
@@ -56,11 +66,16 @@ def _entries(source: Path) -> list[Entry]:
     raise CourseError(f"{source} is neither a folder nor a zip file")
 
 
+def _safe_name(name: str) -> bool:
+    """A file name that stays inside the student's folder: no path parts, not ``.`` or ``..``."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0") and len(name) <= 200
+
+
 def _match(path: str, patterns: list[re.Pattern]) -> tuple[str, str] | None:
     for pat in patterns:
         m = pat.search(path)
         if m and m.groupdict().get("student"):
-            name = m.groupdict().get("file") or PurePosixPath(path).name
+            name = PurePosixPath(m.groupdict().get("file") or path).name
             return m.group("student"), name
     return None
 
@@ -80,14 +95,17 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
     expected = sorted(p.name for p in (course.source / exercise).glob("*.ipynb"))
     out = Outcome()
     per_student: dict[str, list[tuple[str, Entry]]] = {}
-    for entry in _entries(source):
+    for entry in _entries(source, out):
         parts = PurePosixPath(entry.path).parts
         if entry.path.startswith("/") or ".." in parts or any(p.startswith("__MACOSX") for p in parts):
             out.unknown.append(entry.path)
             continue
         found = _match(entry.path, patterns)
-        if not found or not STUDENT_OK.match(found[0]):
+        if not found or not _safe_name(found[1]):
             out.unknown.append(entry.path)
+            continue
+        if id_problem(found[0]):
+            out.unknown.append(f"{entry.path} ({id_problem(found[0])})")
             continue
         per_student.setdefault(found[0], []).append((found[1], entry))
     for student, files in sorted(per_student.items()):

@@ -104,11 +104,24 @@ class Course:
             raise CourseError(f"unknown exercise {exercise!r}: no folder {self.source / exercise} "
                               f"(known exercises: {known})")
 
-    def students(self, exercise: str) -> list[str]:
-        """Student ids with a submission folder for ``exercise``, sorted."""
+    def submission_folders(self, exercise: str) -> list[Path]:
+        """Every ``submitted/STUDENT/EXERCISE`` folder (real folders only: symbolic links are never followed)."""
         if not self.submitted.is_dir():
             return []
-        return sorted(p.name for p in self.submitted.iterdir() if (p / exercise).is_dir())
+        return sorted(p / exercise for p in self.submitted.iterdir()
+                      if not p.is_symlink() and p.is_dir() and not (p / exercise).is_symlink()
+                      and (p / exercise).is_dir())
+
+    def students(self, exercise: str) -> list[str]:
+        """Student ids with a submission folder for ``exercise``, sorted; invalid ids are left out."""
+        from .records import id_problem
+        return [f.parent.name for f in self.submission_folders(exercise) if id_problem(f.parent.name) is None]
+
+    def invalid_students(self, exercise: str) -> list[str]:
+        """Why each submission folder of ``exercise`` whose name is not a valid student id is not graded."""
+        from .records import id_problem
+        return [id_problem(f.parent.name) or "" for f in self.submission_folders(exercise)
+                if id_problem(f.parent.name)]
 
     def hidden_folders(self) -> list[Path]:
         """Folders student code must never see."""

@@ -13,9 +13,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .course import Course, CourseError
-from .pool import Limits, RunResult, Worker, WorkerError
+from .pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
 from .records import Record
 from .sandbox import choose_mode, default_spec
 from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
@@ -48,31 +49,50 @@ class Options:
     progress: bool = True
 
 
-def warm_modules(templates: list[NotebookTemplate]) -> list[str]:
-    """Modules the instructor's cells import: pre-imported once in every zygote."""
-    names = ["numpy"]
+def warm_modules(templates: list[NotebookTemplate], folder: Path | None = None) -> list[str]:
+    """Modules the instructor's notebooks import: pre-imported once in every zygote.
+
+    The judge lends a test cell only modules it has loaded, so a module that the source
+    notebook imports in an ordinary cell (and a test uses) is on this list too.
+    """
+    sources = [c.source for tpl in templates for c in tpl.cells if c.cell_type == "code"]
     for tpl in templates:
-        for cell in tpl.cells:
-            if cell.cell_type == "code" and cell.kind in ("test", "locked"):
-                for a, b in IMPORT_RE.findall(cell.source):
-                    name = a or b
-                    if name and name not in names:
-                        names.append(name)
+        path = (folder / f"{tpl.name}.ipynb") if folder else None
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"] if path else []
+            sources += ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                        for c in cells if c.get("cell_type") == "code"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    names = ["numpy"]
+    for source in sources:
+        for a, b in IMPORT_RE.findall(source):
+            name = a or b
+            if name and name not in names:
+                names.append(name)
     return names
 
 
 def prepare(course: Course, exercise: str, student: str, templates: list[NotebookTemplate]) -> Job:
-    """Read and sanitize one student's submission (read-only access to their folder)."""
+    """Read and sanitize one student's submission (read-only access to their folder).
+
+    Symbolic links are never followed: a linked notebook is an error, a linked extra file
+    is left out, and both are named in the record.
+    """
     folder = course.submitted / student / exercise
     record = Record(student, exercise)
     job = Job(record)
     ts_file = folder / "timestamp.txt"
-    if ts_file.is_file():
+    if ts_file.is_file() and not ts_file.is_symlink() and ts_file.stat().st_size < 1000:
         record.timestamp = ts_file.read_text(encoding="utf-8", errors="replace").strip() or None
+    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    links = [p.name for p in entries if p.is_symlink()]
+    present = [p.name for p in entries if not p.is_symlink() and p.is_file()]
     expected = {f"{t.name}.ipynb" for t in templates}
-    present = sorted(p.name for p in folder.iterdir() if p.is_file())
     others = [n for n in present if n.endswith(".ipynb") and n not in expected]
     extra = [n for n in present if not n.endswith(".ipynb") and n != "timestamp.txt"]
+    if links:
+        record.reasons.append(f"symbolic links are not read: {', '.join(links)}")
     size = 0
     for name in extra:
         data = (folder / name).read_bytes() if (folder / name).stat().st_size <= MAX_EXTRA_BYTES else b""
@@ -83,6 +103,11 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
         record.notes.append(f"extra files: {', '.join(extra)}")
     for tpl in templates:
         path = folder / f"{tpl.name}.ipynb"
+        if path.name in links:
+            record.status = "error"
+            record.reasons.append(f"{path.name} is a symbolic link, not a notebook file: not graded")
+            job.notebooks.append((tpl, None))
+            continue
         if not path.is_file() and len(templates) == 1 and len(others) == 1:
             path = folder / others[0]
             record.reasons.append(f"notebook was named {others[0]!r}, not {tpl.name + '.ipynb'!r}; "
@@ -113,6 +138,24 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
     for name in others:
         record.notes.append(f"unexpected notebook {name} ignored")
     return job
+
+
+def prepare_safely(course: Course, exercise: str, student: str, templates: list[NotebookTemplate]) -> Job:
+    """:func:`prepare`, with any failure turned into this student's error (the class goes on)."""
+    try:
+        return prepare(course, exercise, student, templates)
+    except Exception as exc:
+        job = Job(Record(student, exercise, status="error"))
+        job.record.reasons.append(f"the submission could not be read ({type(exc).__name__}: {str(exc)[:300]})")
+        job.notebooks = [(tpl, None) for tpl in templates]
+        return job
+
+
+def run_plan(clean: Sanitized) -> list[tuple[str, str]]:
+    """The code cells to run, each with where it runs: test cells in the trusted judge only,
+    read-only cells on both sides, everything the student wrote in the sandbox only."""
+    side = {"test": TEST, "locked": LOCKED}
+    return [(side.get(c.kind, STUDENT), c.source) for c in clean.cells if c.cell_type == "code"]
 
 
 def finish(job: Job, results: list[RunResult | None]) -> None:
@@ -172,24 +215,36 @@ def _worker_loop(worker_box: list, make_worker, jobs: "queue.Queue", out: "queue
         if job is None:
             return
         started = time.perf_counter()
-        results: list[RunResult | None] = []
-        for tpl, clean in job.notebooks:
-            if clean is None or job.record.status == "error":
-                results.append(None)
-                continue
-            code = [c.source for c in clean.cells if c.cell_type == "code"]
-            try:
-                if worker_box[0] is None or not worker_box[0].alive():
-                    worker_box[0] = make_worker()
-                result = worker_box[0].run(code, limits, job.files, notebook=f"{tpl.name}.ipynb")
-            except WorkerError as exc:
-                result = RunResult(fatal=f"{SANDBOX_FAILED}: {exc}", worker_failed=True)
-            if result.worker_failed and worker_box[0] is not None:
+        try:
+            results = _run_job(worker_box, make_worker, job, limits)
+        except Exception as exc:  # a failure while running one student is that student's error
+            job.record.status = "error"
+            job.record.reasons.append(f"{SANDBOX_FAILED}: {type(exc).__name__}: {exc}")
+            results = [None] * len(job.notebooks)
+            if worker_box[0] is not None:
                 worker_box[0].close()
                 worker_box[0] = None
-            results.append(result)
         job.record.run_seconds = time.perf_counter() - started
         out.put((job, results))
+
+
+def _run_job(worker_box: list, make_worker, job: Job, limits: Limits) -> list[RunResult | None]:
+    results: list[RunResult | None] = []
+    for tpl, clean in job.notebooks:
+        if clean is None or job.record.status == "error":
+            results.append(None)
+            continue
+        try:
+            if worker_box[0] is None or not worker_box[0].alive():
+                worker_box[0] = make_worker()
+            result = worker_box[0].run(run_plan(clean), limits, job.files, notebook=f"{tpl.name}.ipynb")
+        except WorkerError as exc:
+            result = RunResult(fatal=f"{SANDBOX_FAILED}: {exc}", worker_failed=True)
+        if result.worker_failed and worker_box[0] is not None:
+            worker_box[0].close()
+            worker_box[0] = None
+        results.append(result)
+    return results
 
 
 def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list[Record]:
@@ -198,7 +253,15 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
     from .template import load_templates
 
     course.check_exercise(exercise)
+    from .records import id_problem
+
+    for student in opts.students or []:
+        if id_problem(student):
+            raise CourseError(id_problem(student))
     students = opts.students or course.students(exercise)
+    if not opts.students:
+        for problem in course.invalid_students(exercise):
+            log(f"not graded: {problem}; rename the folder under {course.submitted} to grade it")
     if not students:
         raise CourseError(f"no submissions for {exercise} in {course.submitted} "
                           f"(expected {course.submitted}/STUDENT/{exercise}/): run `course collect`")
@@ -211,10 +274,10 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
         mode = choose_mode(opts.sandbox)
         spec = default_spec(course.root, course.hidden_folders(), mode)
         limits = Limits(timeout=opts.timeout, memory=opts.memory)
-        warm = warm_modules(templates)
+        warm = warm_modules(templates, course.source / exercise)
         jobs_q: queue.Queue = queue.Queue()
         out_q: queue.Queue = queue.Queue()
-        prepared = [prepare(course, exercise, s, templates) for s in students]
+        prepared = [prepare_safely(course, exercise, s, templates) for s in students]
         n_workers = max(1, min(opts.jobs, len(prepared)))
         boxes: list[list] = [[None] for _ in range(n_workers)]
         threads = [threading.Thread(target=_worker_loop, daemon=True,
@@ -233,8 +296,12 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
         try:
             for _ in prepared:
                 job, results = out_q.get()
-                finish(job, results)
-                _store(course, gb, job)
+                try:
+                    finish(job, results)
+                    _store(course, gb, job)
+                except Exception as exc:  # one student's problem never stops the class
+                    gb.db.rollback()
+                    _store_failure(course, gb, job, f"the grade could not be stored ({type(exc).__name__}: {exc})")
                 records.append(job.record)
                 bar.update(1)
         finally:
@@ -245,6 +312,24 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
                 if box[0] is not None:
                     box[0].close()
     return sorted(records, key=lambda r: r.student)
+
+
+def _store_failure(course: Course, gb, job: Job, why: str) -> None:
+    """Record a student whose results could not be stored as an error, without their notebook."""
+    from .gradebook_io import write_record
+
+    record = job.record
+    record.status = "error"
+    record.reasons.append(why)
+    record.scores = {}
+    try:
+        write_record(gb, record, None)
+    except Exception:
+        gb.db.rollback()
+    try:
+        record.save(course.status_dir(record.exercise))
+    except (OSError, ValueError):
+        pass
 
 
 def _store(course: Course, gb, job: Job) -> None:

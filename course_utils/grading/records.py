@@ -7,10 +7,31 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATUSES = ("graded", "flagged", "error")
+MAX_ID = 100
+ID_CHARS = re.compile(r"^[A-Za-z0-9_.@-]+$")
+
+
+def id_problem(student: str) -> str | None:
+    """Why ``student`` cannot be a student id (it names files and folders), or ``None`` when it can.
+
+    An id is 1-100 letters, digits, ``_ . @ -``, and does not start with a dot
+    (so never ``.``, ``..`` or a hidden name).
+    """
+    if not isinstance(student, str) or not student:
+        return "the student id is empty"
+    shown = student[:40] + ("..." if len(student) > 40 else "")
+    if len(student) > MAX_ID:
+        return f"student id {shown!r} is {len(student)} characters long (at most {MAX_ID})"
+    if not ID_CHARS.match(student):
+        return f"student id {shown!r} has characters other than letters, digits and _ . @ -"
+    if student.startswith("."):
+        return f"student id {shown!r} starts with a dot"
+    return None
 
 
 @dataclass
@@ -37,6 +58,9 @@ class Record:
         return float(sum(self.max_scores.values()))
 
     def save(self, folder: Path) -> Path:
+        problem = id_problem(self.student)
+        if problem:
+            raise ValueError(problem)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.student}.json"
         tmp = path.with_suffix(".json.tmp")

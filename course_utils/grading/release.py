@@ -18,7 +18,7 @@ def generate(course: Course, exercise: str) -> None:
 
 
 def _run_notebook(path: Path, templates, worker, limits):
-    from .grade import finish, Job
+    from .grade import Job, finish, run_plan
     from .records import Record
     from .sanitize import parse_notebook, sanitize
 
@@ -27,7 +27,7 @@ def _run_notebook(path: Path, templates, worker, limits):
     # The gradebook's test and read-only sources are the source notebook's own, so sanitizing
     # keeps a solution notebook whole and gives a release its hidden tests back.
     clean = sanitize(cells, tpl)
-    result = worker.run([c.source for c in clean.cells if c.cell_type == "code"], limits)
+    result = worker.run(run_plan(clean), limits)
     job = Job(Record("release-check", path.parent.name), [(tpl, clean)])
     finish(job, [result])
     return job.record, clean, result

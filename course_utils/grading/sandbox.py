@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,17 +132,42 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
     for path in spec.hidden + [spec.course_root]:  # empty and read-only: nothing to leave for the next student
         if path.exists():
             cmd += ["--remount-ro", str(path)]
-    cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/tmp",
-            "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
+    cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
+    for key, value in worker_env().items():
+        cmd += ["--setenv", key, value]
     return cmd + python + ["pidns"]
 
 
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
 def worker_env() -> dict[str, str]:
-    """Environment for workers: single-threaded maths, headless plots, no user site."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NBGRADER"))}
-    env.update({
+    """The whole environment of a student's sandbox: nothing is inherited from the grader's own.
+
+    The sandbox (and, without bubblewrap, the worker itself) starts with only these
+    variables, so no token or path from the instructor's shell is visible to student
+    code, not even through ``/proc/1/environ``.
+    """
+    return {
+        "PATH": SANDBOX_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
         "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "PYTHONHASHSEED": "0",
-    })
+    }
+
+
+def judge_command(control_fd: int) -> list[str]:
+    """The argv that starts a trusted judge zygote (outside the sandbox: it never runs student code)."""
+    return [sys.executable, "-u", str(WORKER_SCRIPT.resolve()), str(control_fd), "plain", "judge"]
+
+
+def judge_env() -> dict[str, str]:
+    """Environment for judges: the sandbox's settings, the grader's PATH and Python paths."""
+    env = worker_env()
+    for key in ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "LANG", "LC_ALL"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    env["HOME"] = env["TMPDIR"] = tempfile.gettempdir()
+    env["IPYTHONDIR"] = os.path.join(env["TMPDIR"], f"course-judge-ipython-{os.getuid()}")
+    env["MPLCONFIGDIR"] = os.path.join(env["TMPDIR"], f"course-judge-mpl-{os.getuid()}")
     return env

@@ -39,7 +39,9 @@ class Sanitized:
 
 
 def _text(source) -> str:
-    return "".join(source) if isinstance(source, list) else str(source or "")
+    if isinstance(source, list):
+        return "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ""
 
 
 def parse_notebook(data: bytes) -> tuple[list[dict], list[str]]:
@@ -48,14 +50,25 @@ def parse_notebook(data: bytes) -> tuple[list[dict], list[str]]:
     Raises
     ------
     SubmissionError
-        When the bytes are not a JSON notebook.
+        When the bytes are not a JSON notebook (including JSON nested too deeply to read).
     """
     try:
         nb = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise SubmissionError("not a valid notebook file (JSON nested too deeply)") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise SubmissionError(f"not a valid notebook file (invalid JSON: {exc})") from None
+        raise SubmissionError(f"not a valid notebook file (invalid JSON: {str(exc)[:200]})") from None
     if not isinstance(nb, dict):
         raise SubmissionError("not a valid notebook file (top level is not a JSON object)")
+    try:
+        return _cells(nb)
+    except SubmissionError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise SubmissionError(f"not a valid notebook file ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _cells(nb: dict) -> tuple[list[dict], list[str]]:
     notes = []
     major = nb.get("nbformat")
     if major == 4 and isinstance(nb.get("cells"), list):
@@ -73,12 +86,18 @@ def parse_notebook(data: bytes) -> tuple[list[dict], list[str]]:
                     c["source"] = "#" * int(c.get("level", 1)) + " " + _text(c.get("source"))
                 cells.append(c)
     else:
-        raise SubmissionError(f"not a valid notebook file (unsupported nbformat {major!r})")
+        raise SubmissionError(f"not a valid notebook file (unsupported nbformat {repr(major)[:20]})")
     if not all(isinstance(c, dict) for c in cells):
         raise SubmissionError("not a valid notebook file (a cell is not a JSON object)")
-    kernel = nb.get("metadata", {}).get("kernelspec", {})
+    for index, cell in enumerate(cells, start=1):
+        source = cell.get("source")
+        if not isinstance(source, str) and not (isinstance(source, list) and
+                                                all(isinstance(p, str) for p in source)):
+            notes.append(f"cell {index}: parts of its source were not text and were left out")
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    kernel = meta.get("kernelspec")
     if isinstance(kernel, dict) and kernel.get("name") not in (None, "python3"):
-        notes.append(f"kernelspec {kernel.get('name')!r} ignored; graded with Python 3")
+        notes.append(f"kernelspec {str(kernel.get('name'))[:50]!r} ignored; graded with Python 3")
     return cells, notes
 
 

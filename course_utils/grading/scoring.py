@@ -1,8 +1,8 @@
 """nbgrader's scoring rules, applied to executed cells.
 
-A test cell earns its full points when its outputs hold no error; an
-``execute_result`` that is a single number between 0 and the maximum gives
-partial credit (as in ``nbgrader.utils.determine_grade``). Unlike plain
+A test cell earns its full points when its outputs hold no error (an error
+anywhere in the cell scores 0); otherwise an ``execute_result`` that is a single
+number between 0 and the maximum gives partial credit (as in ``nbgrader.utils.determine_grade``). Unlike plain
 nbgrader, text on stderr (a warning) does not zero a cell. A manually graded
 answer left as released scores 0 ("No response"); otherwise it waits for a
 grader (``None``).
@@ -34,9 +34,9 @@ def cell_score(cell: RunCell | None, tpl: TemplateCell) -> float | None:
     if tpl.kind == "test":
         if cell is None or cell.execution_count is None:
             return 0.0
+        if any(output.get("output_type") == "error" for output in cell.outputs):
+            return 0.0
         for output in cell.outputs:
-            if output.get("output_type") == "error":
-                return 0.0
             if output.get("output_type") == "execute_result":
                 return partial_credit(output, tpl.points)
         return tpl.points

@@ -1,8 +1,11 @@
-"""Sandboxed grading worker: a pre-imported *zygote* that forks one child per student.
+"""Grading workers: a pre-imported *zygote* that forks one child per student.
 
-This file runs as a script inside the sandbox (``python worker.py CONTROL_FD MODE``)
-and imports only the standard library and IPython, so it starts fast and never
-sees the course folder. The host talks to it over a ``SOCK_SEQPACKET`` control
+This file runs as a script (``python worker.py CONTROL_FD MODE ROLE``) and imports
+only the standard library, IPython and NumPy, so it starts fast. A ``student``
+zygote runs inside the sandbox and never sees the course folder; its children run
+the student's cells (``kernel.py``). A ``judge`` zygote runs outside it; its children
+run the instructor's test cells and call the student's functions through the host
+(``judge.py``). The host talks to it over a ``SOCK_SEQPACKET`` control
 socket (small JSON messages). For each student the host sends two fresh pipes
 with the ``start`` message; the zygote forks a child that inherits them and
 closes its own copies, so cell sources (including hidden tests) and outputs
@@ -28,12 +31,17 @@ import sys
 import time
 
 if __package__:
-    from .kernel import make_shell, run_child
-else:  # run as a script inside the sandbox
-    from kernel import make_shell, run_child
+    from .capture import make_shell
+    from .judge import run_judge
+    from .kernel import run_child
+else:  # run as a script (inside the sandbox for students)
+    from capture import make_shell
+    from judge import run_judge
+    from kernel import run_child
 
 MAX_CONTROL = 65536
 MODE_PIDNS = "pidns"
+ROLE_STUDENT, ROLE_JUDGE = "student", "judge"
 
 
 def send(ctrl: socket.socket, **msg: object) -> None:
@@ -61,16 +69,49 @@ def _wipe(path: str) -> None:
                 pass
 
 
+def _listing(root: str) -> dict[str, str | None]:
+    """Every path under ``root`` (not following links), with its link target for symbolic links."""
+    found: dict[str, str | None] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            found[path] = os.readlink(path) if os.path.islink(path) else None
+    return found
+
+
+def _wipe_new(root: str, keep: dict[str, str | None]) -> None:
+    """Put ``root`` back as listed in ``keep``: remove what appeared, restore changed links."""
+    now = _listing(root)
+    for path in sorted(set(now) - set(keep), key=len):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    for path, target in keep.items():
+        if target is not None and now.get(path) != target:
+            try:
+                if os.path.lexists(path):
+                    os.unlink(path)
+                os.symlink(target, path)
+            except OSError:
+                pass
+
+
 class Zygote:
     """Owns the pre-imported shell, forks children and cleans up after each student."""
 
-    def __init__(self, ctrl: socket.socket, mode: str) -> None:
+    def __init__(self, ctrl: socket.socket, mode: str, role: str = ROLE_STUDENT) -> None:
         self.ctrl, self.mode = ctrl, mode
+        self.body = run_judge if role == ROLE_JUDGE else run_child
         self.pid: int | None = None
         self.workdir = ""
         self.max_procs = 64
         self.owner_ref: list = [None]
         self.shell = None
+        self.dev: dict[str, str | None] = {}
 
     def init(self, msg: dict) -> None:
         started = time.perf_counter()
@@ -82,6 +123,8 @@ class Zygote:
             except Exception:
                 pass
         self.shell = make_shell(self.owner_ref)
+        if self.mode == MODE_PIDNS:
+            self.dev = _listing("/dev")
         send(self.ctrl, event="ready", warm=ok, seconds=time.perf_counter() - started)
 
     def start(self, msg: dict, fds: list[int]) -> None:
@@ -97,7 +140,7 @@ class Zygote:
         if pid == 0:
             try:
                 self.ctrl.close()
-                run_child(self.shell, self.owner_ref, cells_r, results_w, msg, self.workdir)
+                self.body(self.shell, self.owner_ref, cells_r, results_w, msg, self.workdir)
             finally:
                 os._exit(70)
         os.close(cells_r)
@@ -143,7 +186,7 @@ class Zygote:
         self.kill_all()
         if self.mode == MODE_PIDNS:
             _wipe("/tmp")
-            _wipe("/dev/shm")
+            _wipe_new("/dev", self.dev)  # /dev/shm and any file a student left in /dev
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
         send(self.ctrl, event="clean")
@@ -196,7 +239,7 @@ class Zygote:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point inside the sandbox: ``worker.py CONTROL_FD MODE``."""
+    """Entry point: ``worker.py CONTROL_FD MODE [ROLE]`` (role ``student``, in the sandbox, or ``judge``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
         sys.path.pop(0)  # the worker's own folder is not importable by students
@@ -206,7 +249,7 @@ def main(argv: list[str]) -> int:
     except Exception:
         pass
     ctrl = socket.socket(fileno=int(argv[1]))
-    Zygote(ctrl, argv[2] if len(argv) > 2 else "plain").serve()
+    Zygote(ctrl, argv[2] if len(argv) > 2 else "plain", argv[3] if len(argv) > 3 else ROLE_STUDENT).serve()
     return 0
 
 

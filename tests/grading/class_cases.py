@@ -189,6 +189,114 @@ BIG = "print('x' * 10_000_000)\n" + REFERENCE["project"]
 EXCEPTION = "def project(W, x):\n    raise ValueError('not today')\n"
 PLOT = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('my projection')\n" + REFERENCE["project"]
 
+# ---- attackers of the trust boundary: code that tries to forge the verdict or read the tests
+STUB = "raise NotImplementedError()\n"
+DISPLAYHOOK = "".join(f"import sys\ndef {name}(*args):\n    sys.displayhook(10**9)\n    raise ValueError('no')\n"
+                      for name in ("project", "norms", "unit"))
+CUSTOM_EXC = ("ip = globals()['get_' 'ipython']()\n"
+              "ip.set_custom_exc((BaseException,), lambda *a, **k: None)\n")
+FORGED_FRAMES = ("import os, json, struct\n"
+                 "fake = json.dumps({'op': 'done', 'outputs': [], 'success': True, 'execution_count': 1,\n"
+                 "                   'ok': True, 'names': {}, 'nonce': None}).encode()\n"
+                 "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+                 "    try:\n"
+                 "        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):\n"
+                 "            for _ in range(5):\n"
+                 "                os.write(fd, struct.pack('>I', len(fake)) + fake)\n"
+                 "    except OSError:\n"
+                 "        pass\n") + REFERENCE["project"]
+MALFORMED_FRAME = ("import os, struct\n"
+                   "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+                   "    try:\n"
+                   "        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):\n"
+                   "            os.write(fd, struct.pack('>I', 12) + b'{not json!!}')\n"
+                   "    except OSError:\n"
+                   "        pass\n") + REFERENCE["project"]
+REBIND = ("class Lenient:\n"
+          "    def __getattr__(self, name):\n        return self\n"
+          "    def __call__(self, *a, **k):\n        return True\n"
+          "    def __eq__(self, other):\n        return True\n"
+          "np = Lenient()\n"
+          "def isinstance(*a):\n    return True\n"
+          "def assert_allclose(*a, **k):\n    pass\n") + WRONG["project"]
+FAKE_NUMPY = ("import sys, os\n"
+              "open('numpy.py', 'w').write('testing = type(\"T\", (), {\"assert_allclose\": staticmethod(lambda *a, **k: None)})\\n'\n"
+              "                           'def array(x, *a, **k):\\n    return x\\n'\n"
+              "                           'def arange(*a, **k):\\n    return 1\\n')\n"
+              "sys.path.insert(0, os.getcwd())\n"
+              "for name in [m for m in sys.modules if m == 'numpy' or m.startswith('numpy.')]:\n"
+              "    del sys.modules[name]\n"
+              "import numpy as np\n") + WRONG["project"]
+STACK_READER = ("import sys, linecache\n"
+                "def _peek():\n"
+                "    frame, seen = sys._getframe(1), []\n"
+                "    while frame is not None:\n"
+                "        seen += linecache.getlines(frame.f_code.co_filename)\n"
+                "        seen.append(str(frame.f_locals.keys()))\n"
+                "        frame = frame.f_back\n"
+                "    print('STACK:', ''.join(seen))\n"
+                "def project(W, x):\n    _peek()\n    return W @ x\n")
+ENV_READER = ("import os\n"
+              "print(dict(os.environ))\n"
+              "for p in ('/proc/1/environ', '/proc/self/environ', '/proc/2/environ'):\n"
+              "    try:\n        print(open(p, 'rb').read())\n    except OSError as exc:\n        print(p, exc)\n"
+              ) + REFERENCE["project"]
+FLOOD = ("from IPython.display import display\n"
+         "for i in range(600):\n    display('x' * 20000)\n"
+         "def project(W, x):\n"
+         "    for i in range(600):\n        display('y' * 20000)\n        print('z' * 20000)\n"
+         "    return W @ x\n")
+PIPE_FILLER = ("import os, fcntl, signal\n"
+               "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+               "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+               "    try:\n"
+               "        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:') and \\\n"
+               "                fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:\n"
+               "            w = os.open(f'/proc/self/fd/{fd}', os.O_WRONLY | os.O_NONBLOCK)\n"
+               "            while True:\n"
+               "                os.write(w, b'x' * 4096)\n"
+               "    except OSError:\n"
+               "        pass\n") + REFERENCE["project"]
+ENV_SECRET = "COURSE_TEST_SECRET"
+SECRET_VALUE = "token-6f1e2d-do-not-leak"
+LONG_ID = "s47_" + "x" * 246
+
+
+def _with_cell(source: str, answers: dict | None = None, at: str = "project"):
+    """A submission with an extra ordinary code cell holding ``source`` right before answer ``at``."""
+    def build(folder, release, root):
+        nb = answered(release, {**REFERENCE, **(answers or {})})
+        target = find_cell(nb, at)
+        nb["cells"].insert(nb["cells"].index(target),
+                           {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
+                            "execution_count": None})
+        _write(folder, nb)
+    return build
+
+
+def _symlinked_extra(folder, release, root):
+    _write(folder, answered(release))
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "solution.txt").symlink_to(root / "solutions" / EXERCISE / NB)
+
+
+def _symlinked_notebook(folder, release, root):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / NB).symlink_to(root / "solutions" / EXERCISE / NB)
+
+
+def _metadata_null(nb):
+    nb["metadata"] = None
+
+
+def _source_int(nb):
+    nb["cells"][0]["source"] = ["# Fixture exercise\n", 5, None]
+
+
+def _deep_json(folder, release, root):
+    _write(folder, b'{"nbformat": 4, "cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+
+
 CASES = [
     Case("s01_correct", nb_with(), "graded", 5.0, scores={"test_project": 2, "explain": None}),
     Case("s02_blank", _blank, "graded", 0.0, scores={"test_project": 0, "explain": 0}),
@@ -227,18 +335,37 @@ CASES = [
     Case("s27_wrong_file_name", _wrong_name, "flagged", 5.0, "was named"),
     Case("s28_extra_files", _extra_files, "graded", 5.0),
     Case("s29_stderr_warning", nb_with(project=WARN), "graded", 5.0, scores={"test_project": 2}),
-    Case("s30_eq_always_true", nb_with(norms=EQ_TRUE), "flagged", 5.0, "__eq__", scores={"test_norms": 1}),
-    Case("s31_patched_testing", nb_with(project=PATCH), "flagged", 5.0, "np.testing.assert_allclose",
-         scores={"test_project": 2}),
+    Case("s30_eq_always_true", nb_with(norms=EQ_TRUE), "flagged", 4.0, "__eq__", scores={"test_norms": 0}),
+    Case("s31_patched_testing", nb_with(project=PATCH), "flagged", 3.0, "np.testing.assert_allclose",
+         scores={"test_project": 0}),
     Case("s32_late", _late, "flagged", 5.0, "late by"),
     Case("s33_on_time", _on_time, "graded", 5.0),
     Case("s34_draws_a_figure", nb_with(project=PLOT), "graded", 5.0, scores={"test_project": 2}),
+    Case("s35_displayhook_score", nb_with(project=DISPLAYHOOK, norms=STUB, unit=STUB), "graded", 0.0),
+    Case("s36_custom_exception_handler", _with_cell(CUSTOM_EXC, {"project": STUB, "norms": STUB, "unit": STUB}),
+         "graded", 0.0),
+    Case("s37_forged_frames", nb_with(project=FORGED_FRAMES), "error", None, "broke the grading protocol"),
+    Case("s38_rebound_names", nb_with(project=REBIND, norms=WRONG["norms"], unit=WRONG["unit"]), "flagged", 0.0,
+         "__eq__"),
+    Case("s39_fake_numpy", nb_with(project=FAKE_NUMPY, norms=WRONG["norms"], unit=WRONG["unit"]), "graded", 0.0),
+    Case("s40_stack_reader", nb_with(project=STACK_READER), "flagged", 5.0, "sys._getframe"),
+    Case("s41_env_reader", nb_with(project=ENV_READER), "graded", 5.0),
+    Case("s42_symlinked_extra_files", _symlinked_extra, "flagged", 5.0, "symbolic links are not read"),
+    Case("s43_symlinked_notebook", _symlinked_notebook, "error", None, "symbolic link"),
+    Case("s44_metadata_null", _mutate(_metadata_null), "graded", 5.0),
+    Case("s45_source_not_text", _mutate(_source_int), "graded", 5.0),
+    Case("s46_deeply_nested_json", _deep_json, "error", None, "nested too deeply"),
+    Case("s48_malformed_frame", nb_with(project=MALFORMED_FRAME), "error", None, "broke the grading protocol"),
+    Case("s49_fills_its_input", nb_with(project=PIPE_FILLER), "error", None, "cell"),
+    Case("s50_output_flood", nb_with(project=FLOOD), "graded", 5.0),
 ]
 DUE = "2030-01-01 12:00:00"
 
 
-def build_class(root: Path, cases: list[Case] = CASES) -> None:
-    """Write every case's submission under ``root/grading/submitted/``."""
+def build_class(root: Path, cases: list[Case] = CASES, long_id: bool = False) -> None:
+    """Write every case's submission under ``root/grading/submitted/`` (and one with a 250-character id)."""
     release = json.loads((root / "exercises" / EXERCISE / NB).read_text())
     for case in cases:
         case.build(root / "grading" / "submitted" / case.student / EXERCISE, release, root)
+    if long_id:
+        _write(root / "grading" / "submitted" / LONG_ID / EXERCISE, answered(release))

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from class_cases import DUE, build_class  # noqa: E402
+from class_cases import DUE, ENV_SECRET, SECRET_VALUE, build_class  # noqa: E402
 from fixture_course import EXERCISE, make_course  # noqa: E402
 
 from grading_helpers import GRADE_ARGS, REPO, course_cmd, tree_hashes  # noqa: E402
@@ -57,10 +57,10 @@ def _graded(root: Path, released: Path) -> None:
             f"with Gradebook('sqlite:///{root}/grading/gradebook.db') as gb:\n"
             f"    gb.update_or_create_assignment('{EXERCISE}', duedate='{DUE}')\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
-    build_class(root)
+    build_class(root, long_id=True)
     before = tree_hashes(root / "grading" / "submitted")
     (root / "hashes_before.json").write_text(json.dumps(before))
-    done = course_cmd(root, "grade", EXERCISE, *GRADE_ARGS)
+    done = course_cmd(root, "grade", EXERCISE, *GRADE_ARGS, env={ENV_SECRET: SECRET_VALUE})
     (root / "grade_stdout.txt").write_text(done.stdout)
     (root / "grade_stderr.txt").write_text(done.stderr)
     (root / "grade_rc.txt").write_text(str(done.returncode))

@@ -13,9 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 GRADE_ARGS = ["--timeout", "8", "--memory", "1G", "--jobs", "2", "--no-progress"]
 
 
-def course_cmd(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``python -m course_utils.grading ARGS`` inside ``root``, as an instructor would."""
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def course_cmd(root: Path, *args: str, timeout: float = 900,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m course_utils.grading ARGS`` inside ``root``, as an instructor would (``env`` adds variables)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
     return subprocess.run([sys.executable, "-m", "course_utils.grading", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from class_cases import CASES
+from class_cases import CASES, LONG_ID, SECRET_VALUE
 from grading_helpers import gradebook_totals, tree_hashes
 from fixture_course import EXERCISE
 
@@ -86,3 +86,45 @@ def test_figures_are_kept_in_the_graded_notebook(graded_class):
                 if "image/png" in out.get("data", {})]
     assert len(pictures) == 1
     assert base64.b64decode(pictures[0]["data"]["image/png"])[:4] == b"\x89PNG"
+
+
+def _outputs_text(root: Path, kinds=("stream", "display_data", "execute_result")) -> dict[str, str]:
+    """Per student, the text of every non-error output in the graded notebook."""
+    found = {}
+    for path in (root / "grading" / "autograded").glob(f"*/{EXERCISE}/{EXERCISE}.ipynb"):
+        cells = json.loads(path.read_text())["cells"]
+        found[path.parents[1].name] = json.dumps([o for c in cells for o in c.get("outputs", [])
+                                                  if o.get("output_type") in kinds])
+    return found
+
+
+def test_student_code_never_sees_tests_secrets_or_host_files(graded_class):
+    """What student code prints is in its outputs: no hidden test line, host variable or host file there."""
+    texts = _outputs_text(graded_class)
+    assert "STACK:" in texts["s40_stack_reader"] and "PATH=/usr/local/bin" in texts["s41_env_reader"]
+    for student, text in texts.items():
+        assert "SECRET-HIDDEN" not in text and "BEGIN HIDDEN" not in text, student
+        assert SECRET_VALUE not in text and "root:x:0:0" not in text, student
+        assert "### BEGIN SOLUTION" not in text, student
+
+
+def test_flooding_output_is_capped_per_cell(graded_class):
+    path = graded_class / "grading" / "autograded" / "s50_output_flood" / EXERCISE / f"{EXERCISE}.ipynb"
+    assert path.stat().st_size < 200_000
+    cells = json.loads(path.read_text())["cells"]
+    for cell in cells:
+        text = sum(len(json.dumps(o)) for o in cell.get("outputs", []))
+        assert text < 25_000, cell["source"][:60]
+
+
+def test_an_invalid_student_id_is_reported_and_skipped(graded_class):
+    out = (graded_class / "grade_stdout.txt").read_text()
+    assert "250 characters long (at most 100)" in out
+    assert not (graded_class / "grading" / "status" / EXERCISE / f"{LONG_ID}.json").exists()
+    assert not (graded_class / "grading" / "autograded" / LONG_ID).exists()
+
+
+def test_an_error_in_a_test_cell_outweighs_a_forged_partial_score(graded_class):
+    """s35's functions print a huge number through the display hook and then raise: the cell scores 0."""
+    rec = _record(graded_class, "s35_displayhook_score")
+    assert rec["scores"][f"{EXERCISE}:test_project"] == 0

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from class_cases import CASES
+from class_cases import CASES, SECRET_VALUE
 from grading_helpers import course_cmd
 from fixture_course import EXERCISE
 
@@ -51,6 +51,7 @@ def test_feedback_never_shows_hidden_tests(graded_class, tmp_path):
     for page in pages:
         text = page.read_text()
         assert "SECRET-HIDDEN" not in text and "BEGIN HIDDEN TESTS" not in text, page
+        assert SECRET_VALUE not in text and "root:x:0:0" not in text and "BEGIN SOLUTION" not in text, page
     wrong = (root / "grading" / "feedback" / "s04_wrong" / EXERCISE / f"{EXERCISE}.html").read_text()
     assert "0 / 6" in wrong and "one value per row" in wrong
     bad = (root / "grading" / "feedback" / "s24_invalid_json" / EXERCISE / f"{EXERCISE}.html").read_text()

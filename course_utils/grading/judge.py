@@ -1,0 +1,321 @@
+"""The trusted side of a grading run: the judge runs the instructor's cells and never the student's.
+
+A judge child is forked (outside the sandbox) for each student by a zygote started with
+``worker.py ... judge``. It runs the notebook's test cells and read-only cells in its own
+IPython shell. Every name such a cell takes from the student's notebook is fetched
+through the host, which relays to the student's sandboxed child (``kernel.py``):
+
+* a function becomes a *proxy*: calling it sends the arguments across as
+  :mod:`plain <course_utils.grading.plain>` data and returns the student's result (or
+  raises an exception rebuilt from the student's exception's class names and message);
+* a plain value (number, string, array, ...) is copied into the judge;
+* anything else makes the cell fail with a message that says which name and why.
+
+So verdicts, partial credit and every output shown in the graded notebook are produced
+here; the student's code can only influence the values its functions return.
+
+Host <-> judge frames: host sends ``{"op": "cell", "source"}`` and ``{"op": "stop"}``;
+while running a cell the judge sends ``{"op": "describe" | "call", "nonce", ...}`` and
+waits for the student's reply (relayed unchanged, or an error written by the host);
+it ends each cell with ``{"op": "done", "outputs", "success"}``.
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import secrets
+import signal
+import symtable
+import sys
+
+if __package__:
+    from .capture import Capture, Runner, add_outputs
+    from .frames import read_frame, send_reply
+    from .plain import NotPlain, decode, describe_type, encode
+else:  # imported by worker.py, run as a script
+    from capture import Capture, Runner, add_outputs
+    from frames import read_frame, send_reply
+    from plain import NotPlain, decode, describe_type, encode
+
+__all__ = ["Judge", "free_names", "rebuild_exception", "run_judge"]
+
+BUILTINS = frozenset(dir(builtins))
+OUTPUT_KINDS = ("stream", "display_data", "execute_result")
+
+
+class ProtocolError(RuntimeError):
+    """The reply relayed from the student's side was not a well-formed answer to the request."""
+
+
+def free_names(source: str) -> set[str]:
+    """Global names a cell reads and does not define itself at top level (builtins excluded).
+
+    Names read inside the cell's functions and lambdas count when they are global there.
+    A cell that does not parse has none (it will fail with its own SyntaxError).
+    """
+    try:
+        table = symtable.symtable(source, "<cell>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    defined = {s.get_name() for s in table.get_symbols()
+               if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    wanted: set[str] = set()
+    stack = [table]
+    while stack:
+        scope = stack.pop()
+        top = scope is table
+        for sym in scope.get_symbols():
+            if sym.is_referenced() and (top or sym.is_global()):
+                wanted.add(sym.get_name())
+        stack.extend(scope.get_children())
+    return wanted - defined - BUILTINS
+
+
+_NUMPY_ERRORS = {"LinAlgError": ("numpy.linalg", "LinAlgError"), "AxisError": ("numpy.exceptions", "AxisError")}
+
+
+def rebuild_exception(error: object, name: str) -> BaseException:
+    """The judge-side exception for a student's exception described by class names (``mro``) and message."""
+    error = error if isinstance(error, dict) else {}
+    mro = [n for n in error.get("mro", []) if isinstance(n, str) and n.isidentifier()][:20]
+    message = error.get("message")
+    message = message[:5000] if isinstance(message, str) else ""
+    if mro[:1] == ["KeyboardInterrupt"]:
+        return TimeoutError(f"{name}() was stopped: it did not return within the time limit")
+    if mro and mro[0] in _NUMPY_ERRORS:
+        module, attr = _NUMPY_ERRORS[mro[0]]
+        cls = getattr(sys.modules.get(module), attr, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            return cls(message)
+    for i, cname in enumerate(mro):
+        cls = getattr(builtins, cname, None)
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            continue
+        if i == 0:
+            try:
+                return cls(message)
+            except TypeError:  # an exception class with a special signature
+                pass
+        try:
+            return type(mro[0], (cls,), {"__module__": "notebook"})(message)
+        except TypeError:
+            return cls.__new__(cls)
+    label = mro[0] if mro else "an exception"
+    return RuntimeError(f"{name}() raised {label}: {message}")
+
+
+class Judge:
+    """Runs trusted cells; borrows the student's names through the host, one request at a time."""
+
+    def __init__(self, runner: Runner, rd: int, wr: int) -> None:
+        self.runner, self.rd, self.wr = runner, rd, wr
+        self.ns = runner.shell.user_ns
+        self.borrowed: dict[str, object] = {}
+
+    # ------------------------------------------------------------------ requests
+    def request(self, op: str, **fields: object) -> dict:
+        nonce = secrets.token_hex(12)
+        send_reply(self.wr, {"op": op, "nonce": nonce, **fields})
+        reply = read_frame(self.rd)
+        if not isinstance(reply, dict) or reply.get("nonce") != nonce:
+            raise ProtocolError("the notebook's kernel sent a reply that does not answer the grader's request")
+        return reply
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> object:
+        """Call the student's ``name`` across the boundary; mirror in-place changes to arrays and generators."""
+        __tracebackhide__ = True  # tracebacks in the graded notebook end at the test's own line
+        try:
+            payload = {"args": encode(list(args)), "kwargs": encode(dict(kwargs))}
+        except NotPlain as exc:
+            raise TypeError(f"cannot pass {exc} to {name}() across the grading boundary") from None
+        reply = self.request("call", name=name, **payload)
+        self._outputs(reply.get("outputs"))
+        passed = dict(enumerate(args)) | dict(kwargs)
+        after = reply.get("after") if isinstance(reply.get("after"), dict) else {}
+        for key, enc in after.items():
+            self._copy_back(passed.get(int(key) if key.isdigit() else key), enc)
+        if reply.get("ok") is not True:
+            raise rebuild_exception(reply.get("error"), name)
+        try:
+            value = decode(reply.get("value"))
+        except ValueError as exc:
+            raise TypeError(f"the value returned by {name}() could not be read: {exc}") from None
+        return self._alias(value, reply.get("alias"), passed)
+
+    def _copy_back(self, original: object, enc: object) -> None:
+        try:
+            new = decode(enc)
+        except ValueError:
+            return
+        if type(original) is list and type(new) is list:
+            original[:] = new
+            return
+        if type(original) is dict and type(new) is dict:
+            original.clear()
+            original.update(new)
+            return
+        np = sys.modules.get("numpy")
+        if np is None:
+            return
+        if isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
+            if original.shape == new.shape and original.flags.writeable and not np.array_equal(
+                    original, new, equal_nan=original.dtype.kind in "fc"):
+                try:
+                    np.copyto(original, new, casting="unsafe")
+                except (TypeError, ValueError):
+                    pass
+        elif isinstance(original, np.random.Generator) and isinstance(new, np.random.Generator):
+            original.bit_generator.state = new.bit_generator.state
+        elif isinstance(original, np.random.RandomState) and isinstance(new, np.random.RandomState):
+            original.set_state(new.get_state())
+
+    def _alias(self, value: object, alias: object, passed: dict) -> object:
+        """Return the judge's own argument (or a view of it) when the student returned theirs."""
+        if not isinstance(alias, dict):
+            return value
+        key = alias.get("arg")
+        original = passed.get(int(key) if isinstance(key, str) and key.isdigit() else key)
+        if alias.get("same") is True:
+            return original if type(original) is type(value) else value
+        np = sys.modules.get("numpy")
+        if np is None or not isinstance(original, np.ndarray) or not isinstance(value, np.ndarray):
+            return value
+        view = _view_of(np, original, value, alias)
+        return value if view is None else view
+
+    def _outputs(self, outputs: object) -> None:
+        """What a student's function printed or displayed during a call, within the cell's budget."""
+        add_outputs(self.runner.capture, outputs, results_as_display=True)
+
+    # ------------------------------------------------------------------ cells
+    def _borrow(self, source: str) -> list[str]:
+        """Fetch the student's names this cell needs; returns problems that stop the cell."""
+        for name, value in self.borrowed.items():
+            if self.ns.get(name) is value:
+                del self.ns[name]
+        self.borrowed = {}
+        wanted = sorted(n for n in free_names(source) if n not in self.ns)
+        if not wanted:
+            return []
+        reply = self.request("describe", names=wanted)
+        found = reply.get("names") if isinstance(reply.get("names"), dict) else {}
+        problems = []
+        for name in wanted:
+            info = found.get(name) if isinstance(found.get(name), dict) else {"kind": "missing"}
+            kind = info.get("kind")
+            if kind == "module":
+                value = sys.modules.get(info.get("name")) if isinstance(info.get("name"), str) else None
+                if value is None:
+                    problems.append(f"{name!r} is the module {str(info.get('name'))[:100]!r}, which the grader "
+                                    "does not load: tests can use modules that a read-only cell imports")
+                    continue
+            elif kind == "callable":
+                value = _proxy(self, name)
+            elif kind == "value":
+                try:
+                    value = decode(info.get("value"))
+                except ValueError as exc:
+                    problems.append(f"{name!r} could not be read ({exc})")
+                    continue
+            elif kind == "unplain":
+                problems.append(f"{name!r} is {str(info.get('type'))[:200]}, which cannot be graded: tests can "
+                                "use numbers, strings, booleans, None, lists, tuples, dicts, NumPy arrays "
+                                "and functions")
+                continue
+            else:
+                continue  # missing: the cell raises NameError like any notebook would
+            self.ns[name] = value
+            self.borrowed[name] = value
+        return problems
+
+    def run_cell(self, source: str) -> dict:
+        capture = self.runner.capture = Capture(self.runner.max_chars)
+        problems = self._borrow(source)
+        if problems:
+            capture.error("TypeError", "; ".join(problems), [])
+            return {"outputs": capture.finish(), "success": False}
+        result = self.runner.shell.run_cell(source, store_history=True)
+        self.runner.flush_figures()
+        return {"outputs": capture.finish(), "success": bool(result.success)}
+
+
+def _view_of(np, original, value, alias: dict):
+    """A view into ``original`` at the student's offset and strides, if it stays inside and matches ``value``."""
+    try:
+        offset = int(alias["offset"])
+        strides = tuple(int(s) for s in alias["strides"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not original.flags.c_contiguous or len(strides) != value.ndim or value.dtype != original.dtype:
+        return None
+    if value.size == 0:
+        return None
+    low = offset + sum((n - 1) * s for n, s in zip(value.shape, strides) if s < 0)
+    high = offset + sum((n - 1) * s for n, s in zip(value.shape, strides) if s > 0) + value.itemsize
+    if low < 0 or high > original.nbytes:
+        return None
+    try:
+        view = np.ndarray(value.shape, dtype=value.dtype, buffer=original.reshape(-1).view(np.uint8),
+                          offset=offset, strides=strides)
+    except (TypeError, ValueError):
+        return None
+    if not np.array_equal(view, value, equal_nan=value.dtype.kind in "fc"):
+        return None
+    return view
+
+
+def _proxy(judge: Judge, name: str):
+    def proxy(*args, **kwargs):
+        __tracebackhide__ = True
+        return judge.call(name, args, kwargs)
+
+    proxy.__name__ = proxy.__qualname__ = name
+    proxy.__doc__ = f"The notebook's {name}(), called in the student's sandbox."
+    return proxy
+
+
+def run_judge(shell, owner_ref: list, rd: int, wr: int, spec: dict, workdir: str) -> None:
+    """Body of a forked judge child: run the cells the host sends until told to stop."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    os.chdir(workdir)
+    os.environ["MPLBACKEND"] = "Agg"
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].switch_backend("Agg")
+    runner = Runner(shell, int(spec.get("max_output", 20000)))
+    owner_ref[0] = runner
+    runner.install()
+    sys.stdin = open(os.devnull)
+    shell.user_ns["__file__"] = os.path.join(workdir, spec.get("notebook", "notebook.ipynb"))
+    judge = Judge(runner, rd, wr)
+    while True:
+        try:
+            msg = read_frame(rd)
+        except (ValueError, OSError):
+            break
+        except KeyboardInterrupt:  # an interrupt that arrived between cells
+            continue
+        if not isinstance(msg, dict) or msg.get("op") == "stop":
+            break
+        if msg.get("op") != "cell":  # a late reply to a request the interrupted cell gave up on
+            continue
+        try:
+            reply = judge.run_cell(str(msg.get("source", "")))
+        except ProtocolError as exc:
+            reply = {"outputs": [{"output_type": "error", "ename": "ProtocolError", "evalue": str(exc),
+                                  "traceback": []}], "success": False}
+        except BaseException as exc:  # the judge's own failure: report it as the cell's error
+            reply = {"outputs": [{"output_type": "error", "ename": type(exc).__name__,
+                                  "evalue": str(exc)[:2000], "traceback": []}], "success": False}
+        try:
+            send_reply(wr, {"op": "done", **reply})
+        except OSError:
+            break
+    os._exit(0)
+
+
+_ = describe_type  # re-exported for messages about refused values
