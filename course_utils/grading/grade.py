@@ -1,42 +1,31 @@
 """``course grade``: autograde a whole class in parallel sandboxes, one bad submission at a time.
 
 Flow per student (host side): read the submitted bytes (never modified), parse,
-sanitize against the trusted template, scan; run the code cells in a warm
-sandboxed worker; score with nbgrader's rules; write the graded notebook, the
-record and the gradebook. Nothing a student does can stop the batch.
+sanitize against the trusted template, scan (``submission.py``); run the student's
+cells in a warm sandboxed worker and the test cells in its trusted judge (``pool.py``);
+score with nbgrader's rules; write the graded notebook, the record and the gradebook.
+Nothing a student does can stop the batch.
 """
 from __future__ import annotations
 
 import json
 import queue
-import re
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from .course import Course, CourseError
 from .pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
 from .records import Record
 from .sandbox import choose_mode, default_spec
-from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
-from .scan import scan_sources
+from .sanitize import Sanitized
 from .scoring import cell_score
+from .submission import Job, prepare, prepare_safely, warm_modules
 from .template import NotebookTemplate
 
-MAX_NOTEBOOK_BYTES = 50 << 20
-MAX_EXTRA_BYTES = 5 << 20
+__all__ = ["SANDBOX_FAILED", "Options", "Job", "prepare", "run_plan", "finish", "graded_notebook", "grade_class"]
+
 SANDBOX_FAILED = "the sandbox failed"  # reason prefix when a worker could not run a student
-IMPORT_RE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
-
-
-@dataclass
-class Job:
-    """One student's sanitized notebooks and extra files on their way to a worker (``record`` says who)."""
-
-    record: Record
-    notebooks: list[tuple[NotebookTemplate, Sanitized | None]] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,108 +36,6 @@ class Options:
     sandbox: str = "auto"
     students: list[str] | None = None
     progress: bool = True
-
-
-def warm_modules(templates: list[NotebookTemplate], folder: Path | None = None) -> list[str]:
-    """Modules the instructor's notebooks import: pre-imported once in every zygote.
-
-    The judge lends a test cell only modules it has loaded, so a module that the source
-    notebook imports in an ordinary cell (and a test uses) is on this list too.
-    """
-    sources = [c.source for tpl in templates for c in tpl.cells if c.cell_type == "code"]
-    for tpl in templates:
-        path = (folder / f"{tpl.name}.ipynb") if folder else None
-        try:
-            cells = json.loads(path.read_text(encoding="utf-8"))["cells"] if path else []
-            sources += ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                        for c in cells if c.get("cell_type") == "code"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    names = ["numpy"]
-    for source in sources:
-        for a, b in IMPORT_RE.findall(source):
-            name = a or b
-            if name and name not in names:
-                names.append(name)
-    return names
-
-
-def prepare(course: Course, exercise: str, student: str, templates: list[NotebookTemplate]) -> Job:
-    """Read and sanitize one student's submission (read-only access to their folder).
-
-    Symbolic links are never followed: a linked notebook is an error, a linked extra file
-    is left out, and both are named in the record.
-    """
-    folder = course.submitted / student / exercise
-    record = Record(student, exercise)
-    job = Job(record)
-    ts_file = folder / "timestamp.txt"
-    if ts_file.is_file() and not ts_file.is_symlink() and ts_file.stat().st_size < 1000:
-        record.timestamp = ts_file.read_text(encoding="utf-8", errors="replace").strip() or None
-    entries = sorted(folder.iterdir(), key=lambda p: p.name)
-    links = [p.name for p in entries if p.is_symlink()]
-    present = [p.name for p in entries if not p.is_symlink() and p.is_file()]
-    expected = {f"{t.name}.ipynb" for t in templates}
-    others = [n for n in present if n.endswith(".ipynb") and n not in expected]
-    extra = [n for n in present if not n.endswith(".ipynb") and n != "timestamp.txt"]
-    if links:
-        record.reasons.append(f"symbolic links are not read: {', '.join(links)}")
-    size = 0
-    for name in extra:
-        data = (folder / name).read_bytes() if (folder / name).stat().st_size <= MAX_EXTRA_BYTES else b""
-        size += len(data)
-        if data and size <= MAX_EXTRA_BYTES:
-            job.files[name] = data
-    if extra:
-        record.notes.append(f"extra files: {', '.join(extra)}")
-    for tpl in templates:
-        path = folder / f"{tpl.name}.ipynb"
-        if path.name in links:
-            record.status = "error"
-            record.reasons.append(f"{path.name} is a symbolic link, not a notebook file: not graded")
-            job.notebooks.append((tpl, None))
-            continue
-        if not path.is_file() and len(templates) == 1 and len(others) == 1:
-            path = folder / others[0]
-            record.reasons.append(f"notebook was named {others[0]!r}, not {tpl.name + '.ipynb'!r}; "
-                                  "graded anyway")
-            others = []
-        if not path.is_file():
-            record.status = "error"
-            record.reasons.append(f"no {tpl.name}.ipynb in the submission "
-                                  f"(found: {', '.join(present) or 'nothing'})")
-            job.notebooks.append((tpl, None))
-            continue
-        try:
-            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-                raise SubmissionError(f"notebook is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
-            cells, notes = parse_notebook(path.read_bytes())
-        except SubmissionError as exc:
-            record.status = "error"
-            record.reasons.append(f"{path.name}: {exc}")
-            job.notebooks.append((tpl, None))
-            continue
-        clean = sanitize(cells, tpl)
-        record.notes += notes + clean.notes
-        record.reasons += clean.flags
-        student_code = [c.source for c in clean.cells if c.cell_type == "code" and c.kind not in
-                        ("test", "locked")]
-        record.reasons += [f"review: {why}" for why in scan_sources(student_code)]
-        job.notebooks.append((tpl, clean))
-    for name in others:
-        record.notes.append(f"unexpected notebook {name} ignored")
-    return job
-
-
-def prepare_safely(course: Course, exercise: str, student: str, templates: list[NotebookTemplate]) -> Job:
-    """:func:`prepare`, with any failure turned into this student's error (the class goes on)."""
-    try:
-        return prepare(course, exercise, student, templates)
-    except Exception as exc:
-        job = Job(Record(student, exercise, status="error"))
-        job.record.reasons.append(f"the submission could not be read ({type(exc).__name__}: {str(exc)[:300]})")
-        job.notebooks = [(tpl, None) for tpl in templates]
-        return job
 
 
 def run_plan(clean: Sanitized) -> list[tuple[str, str]]:

@@ -21,87 +21,28 @@ it ends each cell with ``{"op": "done", "outputs", "success"}``.
 """
 from __future__ import annotations
 
-import builtins
 import os
 import secrets
 import signal
-import symtable
 import sys
 
 if __package__:
     from .capture import Capture, Runner, add_outputs
+    from .crossing import free_names, rebuild_exception, view_of
     from .frames import read_frame, send_reply
-    from .plain import NotPlain, decode, describe_type, encode
+    from .plain import NotPlain, decode, encode
 else:  # imported by worker.py, run as a script
     from capture import Capture, Runner, add_outputs
+    from crossing import free_names, rebuild_exception, view_of
     from frames import read_frame, send_reply
-    from plain import NotPlain, decode, describe_type, encode
+    from plain import NotPlain, decode, encode
 
-__all__ = ["Judge", "free_names", "rebuild_exception", "run_judge"]
+__all__ = ["Judge", "ProtocolError", "free_names", "rebuild_exception", "run_judge"]
 
-BUILTINS = frozenset(dir(builtins))
-OUTPUT_KINDS = ("stream", "display_data", "execute_result")
 
 
 class ProtocolError(RuntimeError):
     """The reply relayed from the student's side was not a well-formed answer to the request."""
-
-
-def free_names(source: str) -> set[str]:
-    """Global names a cell reads and does not define itself at top level (builtins excluded).
-
-    Names read inside the cell's functions and lambdas count when they are global there.
-    A cell that does not parse has none (it will fail with its own SyntaxError).
-    """
-    try:
-        table = symtable.symtable(source, "<cell>", "exec")
-    except (SyntaxError, ValueError, RecursionError):
-        return set()
-    defined = {s.get_name() for s in table.get_symbols()
-               if s.is_assigned() or s.is_imported() or s.is_namespace()}
-    wanted: set[str] = set()
-    stack = [table]
-    while stack:
-        scope = stack.pop()
-        top = scope is table
-        for sym in scope.get_symbols():
-            if sym.is_referenced() and (top or sym.is_global()):
-                wanted.add(sym.get_name())
-        stack.extend(scope.get_children())
-    return wanted - defined - BUILTINS
-
-
-_NUMPY_ERRORS = {"LinAlgError": ("numpy.linalg", "LinAlgError"), "AxisError": ("numpy.exceptions", "AxisError")}
-
-
-def rebuild_exception(error: object, name: str) -> BaseException:
-    """The judge-side exception for a student's exception described by class names (``mro``) and message."""
-    error = error if isinstance(error, dict) else {}
-    mro = [n for n in error.get("mro", []) if isinstance(n, str) and n.isidentifier()][:20]
-    message = error.get("message")
-    message = message[:5000] if isinstance(message, str) else ""
-    if mro[:1] == ["KeyboardInterrupt"]:
-        return TimeoutError(f"{name}() was stopped: it did not return within the time limit")
-    if mro and mro[0] in _NUMPY_ERRORS:
-        module, attr = _NUMPY_ERRORS[mro[0]]
-        cls = getattr(sys.modules.get(module), attr, None)
-        if isinstance(cls, type) and issubclass(cls, Exception):
-            return cls(message)
-    for i, cname in enumerate(mro):
-        cls = getattr(builtins, cname, None)
-        if not (isinstance(cls, type) and issubclass(cls, Exception)):
-            continue
-        if i == 0:
-            try:
-                return cls(message)
-            except TypeError:  # an exception class with a special signature
-                pass
-        try:
-            return type(mro[0], (cls,), {"__module__": "notebook"})(message)
-        except TypeError:
-            return cls.__new__(cls)
-    label = mro[0] if mro else "an exception"
-    return RuntimeError(f"{name}() raised {label}: {message}")
 
 
 class Judge:
@@ -180,7 +121,7 @@ class Judge:
         np = sys.modules.get("numpy")
         if np is None or not isinstance(original, np.ndarray) or not isinstance(value, np.ndarray):
             return value
-        view = _view_of(np, original, value, alias)
+        view = view_of(np, original, value, alias)
         return value if view is None else view
 
     def _outputs(self, outputs: object) -> None:
@@ -239,31 +180,6 @@ class Judge:
         return {"outputs": capture.finish(), "success": bool(result.success)}
 
 
-def _view_of(np, original, value, alias: dict):
-    """A view into ``original`` at the student's offset and strides, if it stays inside and matches ``value``."""
-    try:
-        offset = int(alias["offset"])
-        strides = tuple(int(s) for s in alias["strides"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not original.flags.c_contiguous or len(strides) != value.ndim or value.dtype != original.dtype:
-        return None
-    if value.size == 0:
-        return None
-    low = offset + sum((n - 1) * s for n, s in zip(value.shape, strides) if s < 0)
-    high = offset + sum((n - 1) * s for n, s in zip(value.shape, strides) if s > 0) + value.itemsize
-    if low < 0 or high > original.nbytes:
-        return None
-    try:
-        view = np.ndarray(value.shape, dtype=value.dtype, buffer=original.reshape(-1).view(np.uint8),
-                          offset=offset, strides=strides)
-    except (TypeError, ValueError):
-        return None
-    if not np.array_equal(view, value, equal_nan=value.dtype.kind in "fc"):
-        return None
-    return view
-
-
 def _proxy(judge: Judge, name: str):
     def proxy(*args, **kwargs):
         __tracebackhide__ = True
@@ -317,5 +233,3 @@ def run_judge(shell, owner_ref: list, rd: int, wr: int, spec: dict, workdir: str
             break
     os._exit(0)
 
-
-_ = describe_type  # re-exported for messages about refused values

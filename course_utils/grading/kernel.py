@@ -25,11 +25,11 @@ import types
 if __package__:
     from .capture import Capture, Runner
     from .frames import read_frame, send_reply
-    from .plain import NotPlain, decode, describe_type, encode
+    from .plain import NotPlain, decode, encode
 else:  # imported by worker.py, run as a script inside the sandbox
     from capture import Capture, Runner
     from frames import read_frame, send_reply
-    from plain import NotPlain, decode, describe_type, encode
+    from plain import NotPlain, decode, encode
 
 __all__ = ["run_child", "serve_call", "describe_names"]
 
@@ -221,6 +221,3 @@ def run_child(shell, owner_ref: list, cells_r: int, results_w: int, spec: dict, 
             break
     os._exit(0)
 
-
-# describe_type is re-exported for the judge's messages about values it refuses
-_ = describe_type

@@ -1,0 +1,97 @@
+"""What crosses into the judge: which names a cell borrows, and how replies become values and exceptions.
+
+Used by the trusted judge (``judge.py``), standard library and NumPy only. Nothing here
+executes anything it receives: names are checked, exceptions are rebuilt from class names
+and a message, and a view is made only inside the judge's own array, after checking bounds.
+"""
+from __future__ import annotations
+
+import builtins
+import symtable
+import sys
+
+__all__ = ["BUILTINS", "free_names", "rebuild_exception", "view_of"]
+
+BUILTINS = frozenset(dir(builtins))
+
+
+def free_names(source: str) -> set[str]:
+    """Global names a cell reads and does not define itself at top level (builtins excluded).
+
+    Names read inside the cell's functions and lambdas count when they are global there.
+    A cell that does not parse has none (it will fail with its own SyntaxError).
+    """
+    try:
+        table = symtable.symtable(source, "<cell>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    defined = {s.get_name() for s in table.get_symbols()
+               if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    wanted: set[str] = set()
+    stack = [table]
+    while stack:
+        scope = stack.pop()
+        top = scope is table
+        for sym in scope.get_symbols():
+            if sym.is_referenced() and (top or sym.is_global()):
+                wanted.add(sym.get_name())
+        stack.extend(scope.get_children())
+    return wanted - defined - BUILTINS
+
+
+_NUMPY_ERRORS = {"LinAlgError": ("numpy.linalg", "LinAlgError"), "AxisError": ("numpy.exceptions", "AxisError")}
+
+
+def rebuild_exception(error: object, name: str) -> BaseException:
+    """The judge-side exception for a student's exception described by class names (``mro``) and message."""
+    error = error if isinstance(error, dict) else {}
+    mro = [n for n in error.get("mro", []) if isinstance(n, str) and n.isidentifier()][:20]
+    message = error.get("message")
+    message = message[:5000] if isinstance(message, str) else ""
+    if mro[:1] == ["KeyboardInterrupt"]:
+        return TimeoutError(f"{name}() was stopped: it did not return within the time limit")
+    if mro and mro[0] in _NUMPY_ERRORS:
+        module, attr = _NUMPY_ERRORS[mro[0]]
+        cls = getattr(sys.modules.get(module), attr, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            return cls(message)
+    for i, cname in enumerate(mro):
+        cls = getattr(builtins, cname, None)
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            continue
+        if i == 0:
+            try:
+                return cls(message)
+            except TypeError:  # an exception class with a special signature
+                pass
+        try:
+            return type(mro[0], (cls,), {"__module__": "notebook"})(message)
+        except TypeError:
+            return cls.__new__(cls)
+    label = mro[0] if mro else "an exception"
+    return RuntimeError(f"{name}() raised {label}: {message}")
+
+
+def view_of(np, original, value, alias: dict):
+    """A view into ``original`` at the student's offset and strides, if it stays inside and matches ``value``."""
+    try:
+        offset = int(alias["offset"])
+        strides = tuple(int(s) for s in alias["strides"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not original.flags.c_contiguous or len(strides) != value.ndim or value.dtype != original.dtype:
+        return None
+    if value.size == 0:
+        return None
+    low = offset + sum((n - 1) * s for n, s in zip(value.shape, strides) if s < 0)
+    high = offset + sum((n - 1) * s for n, s in zip(value.shape, strides) if s > 0) + value.itemsize
+    if low < 0 or high > original.nbytes:
+        return None
+    try:
+        view = np.ndarray(value.shape, dtype=value.dtype, buffer=original.reshape(-1).view(np.uint8),
+                          offset=offset, strides=strides)
+    except (TypeError, ValueError):
+        return None
+    if not np.array_equal(view, value, equal_nan=value.dtype.kind in "fc"):
+        return None
+    return view
