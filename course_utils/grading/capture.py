@@ -148,8 +148,14 @@ class Runner:
         """Route this process's stdout and stderr into the current capture."""
         sys.stdout, sys.stderr = Stream(self, "stdout"), Stream(self, "stderr")
 
-    def run(self, source: str) -> dict:
+    def number(self, count: object) -> None:
+        """Number the next cell as the host does, so tracebacks name it ``In [count]``."""
+        if type(count) is int and 0 < count < 10**6:
+            self.shell.execution_count = count
+
+    def run(self, source: str, count: object = None) -> dict:
         self.capture = Capture(self.max_chars)
+        self.number(count)
         result = self.shell.run_cell(source, store_history=True)
         self.flush_figures()
         return {"outputs": self.capture.finish(), "execution_count": result.execution_count,

@@ -43,7 +43,20 @@ _NUMPY_ERRORS = {"LinAlgError": ("numpy.linalg", "LinAlgError"), "AxisError": ("
 
 
 def rebuild_exception(error: object, name: str) -> BaseException:
-    """The judge-side exception for a student's exception described by class names (``mro``) and message."""
+    """The judge-side exception for a student's exception described by class names (``mro``) and message.
+
+    Where the exception was raised in the student's cells (``where``) is added as a note,
+    which the test cell's traceback shows under the message.
+    """
+    exc = _rebuild(error, name)
+    where = error.get("where") if isinstance(error, dict) else None
+    if isinstance(where, list) and where:
+        lines = [str(w)[:300] for w in where[-6:]]
+        exc.add_note(f"raised in the notebook by {name}():\n" + "\n".join(f"  {w}" for w in lines))
+    return exc
+
+
+def _rebuild(error: object, name: str) -> BaseException:
     error = error if isinstance(error, dict) else {}
     mro = [n for n in error.get("mro", []) if isinstance(n, str) and n.isidentifier()][:20]
     message = error.get("message")

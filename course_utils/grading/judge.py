@@ -41,6 +41,9 @@ __all__ = ["Judge", "ProtocolError", "free_names", "rebuild_exception", "run_jud
 
 
 
+_JUDGE_FILE = os.path.abspath(__file__)
+
+
 class ProtocolError(RuntimeError):
     """The reply relayed from the student's side was not a well-formed answer to the request."""
 
@@ -169,15 +172,20 @@ class Judge:
             self.borrowed[name] = value
         return problems
 
-    def run_cell(self, source: str) -> dict:
+    def run_cell(self, source: str, count: object = None) -> dict:
         capture = self.runner.capture = Capture(self.runner.max_chars)
         problems = self._borrow(source)
         if problems:
             capture.error("TypeError", "; ".join(problems), [])
             return {"outputs": capture.finish(), "success": False}
+        self.runner.number(count)
         result = self.runner.shell.run_cell(source, store_history=True)
         self.runner.flush_figures()
-        return {"outputs": capture.finish(), "success": bool(result.success)}
+        outputs = capture.finish()
+        for out in outputs:  # the judge's own frames say nothing about the student's code
+            if out.get("output_type") == "error":
+                out["traceback"] = [t for t in out["traceback"] if _JUDGE_FILE not in t and "skipping hidden" not in t]
+        return {"outputs": outputs, "success": bool(result.success)}
 
 
 def _proxy(judge: Judge, name: str):
@@ -220,7 +228,7 @@ def run_judge(shell, owner_ref: list, rd: int, wr: int, spec: dict, workdir: str
         if msg.get("op") != "cell":  # a late reply to a request the interrupted cell gave up on
             continue
         try:
-            reply = judge.run_cell(str(msg.get("source", "")))
+            reply = judge.run_cell(str(msg.get("source", "")), msg.get("count"))
         except ProtocolError as exc:
             reply = {"outputs": [{"output_type": "error", "ename": "ProtocolError", "evalue": str(exc),
                                   "traceback": []}], "success": False}

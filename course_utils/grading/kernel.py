@@ -77,7 +77,24 @@ def _error_info(exc: BaseException) -> dict:
         message = str(exc)
     except Exception:
         message = "(the exception's message could not be read)"
-    return {"mro": [str(n)[:100] for n in names], "message": message[:5000]}
+    return {"mro": [str(n)[:100] for n in names], "message": message[:5000], "where": _where(exc)}
+
+
+def _where(exc: BaseException) -> list[str]:
+    """Where in the student's own cells the exception was raised (innermost last), for the test's traceback."""
+    import re
+    import traceback
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)
+    except Exception:
+        return []
+    lines = []
+    for frame in frames:
+        cell = re.match(r"<ipython-input-(\d+)-", str(frame.filename))
+        if cell:
+            lines.append(f"{frame.name}() in cell In [{cell.group(1)}], line {frame.lineno}: "
+                         f"{(frame.line or '').strip()[:200]}")
+    return lines[-6:]
 
 
 def serve_call(runner: Runner, msg: dict) -> dict:
@@ -208,7 +225,7 @@ def run_child(shell, owner_ref: list, cells_r: int, results_w: int, spec: dict, 
             elif op == "call":
                 result = serve_call(runner, msg)
             else:
-                result = runner.run(str(msg.get("source", "")))
+                result = runner.run(str(msg.get("source", "")), msg.get("count"))
             result["nonce"] = msg.get("nonce")
         except BaseException as exc:  # the shell itself failed: report, keep going
             result = {"nonce": msg.get("nonce"),

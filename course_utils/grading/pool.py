@@ -184,7 +184,7 @@ class _Run:
         self.count += 1
         outputs = None
         if kind in (STUDENT, LOCKED):
-            reply = self.ask_student({"op": "cell", "source": source}, index)
+            reply = self.ask_student({"op": "cell", "source": source, "count": self.count}, index)
             if reply is not None and kind == STUDENT:
                 capture = Capture(self.limits.max_output)
                 add_outputs(capture, reply.get("outputs"))
@@ -205,7 +205,7 @@ class _Run:
         """Run a trusted cell in the judge, relaying its requests to the student; the ``done`` frame."""
         deadline = time.monotonic() + self.limits.timeout
         try:
-            self.judge.write({"op": "cell", "source": source}, deadline)
+            self.judge.write({"op": "cell", "source": source, "count": self.count}, deadline)
         except (OSError, TimeoutError):
             self._stop(index, "the grader's test process stopped", grader=True)
             return None

@@ -307,3 +307,20 @@ def test_a_slow_function_times_out_inside_its_test_and_the_run_goes_on(worker):
     assert result.fatal is None and result.timeouts == [1]
     assert _error(result, 1) == "TimeoutError"
     assert _text(result, 2) == "next cell runs\n"
+
+
+@needs_bwrap
+@pytest.mark.xdist_group("sandbox_worker")
+def test_a_failing_call_shows_where_in_the_students_cells_it_failed(worker):
+    result = _run(worker, [
+        ("locked", "import numpy as np"),
+        "def helper(W):\n    return W @ np.ones(7)\n\ndef project(W, x):\n    return helper(W)\n",
+        ("test", "project(np.ones((2, 3)), 1)"),
+    ])
+    (error,) = [o for o in result.cells[2]["outputs"] if o["output_type"] == "error"]
+    text = "\n".join(error["traceback"])
+    assert error["ename"] == "ValueError"
+    assert "ipython-input-3-" in text  # numbered like the cell (execution count 3), as feedback expects
+    assert "project() in cell In [2], line 5: return helper(W)" in text
+    assert "helper() in cell In [2], line 2: return W @ np.ones(7)" in text
+    assert "judge.py" not in text and "grading" not in text
