@@ -31,7 +31,7 @@ help:
 	@echo "make grade EX=ex01_projection_shapes   autograde a collected class (sandboxed, parallel)"
 	@echo "make feedback|report EX=...   per-student HTML feedback / class summary"
 	@echo "make export [EX=...]          grade CSV in grading/ (one column per question)"
-	@echo "make site     run every lesson and write a static HTML site to site/ (to read or post)"
+	@echo "make site     build the course website in site/ (works offline; to read or post)"
 	@echo "make bench    run the speed and memory benchmarks"
 	@echo "make clean    remove the virtual environment and grading work files"
 
@@ -81,5 +81,5 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) grading site .pytest_cache
+	rm -rf $(VENV) grading site build .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import re
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,9 +211,24 @@ def format_report(statuses: list[Status]) -> str:
     return "\n".join(lines)
 
 
+def python_description() -> str:
+    """Which Python runs this kernel, without the machine's own paths: version and environment name."""
+    version = ".".join(map(str, sys.version_info[:3]))
+    prefix = Path(sys.prefix)
+    if prefix.name == ".venv":
+        where = "the course's virtual environment (.venv)"
+    elif sys.prefix != sys.base_prefix:
+        where = f"the virtual environment {prefix.name!r}"
+    elif os.environ.get("CONDA_DEFAULT_ENV"):
+        where = f"the conda environment {os.environ['CONDA_DEFAULT_ENV']!r}"
+    else:
+        where = "a Python outside any virtual environment: run `make lab` to use the course's own"
+    return f"{version} in {where}"
+
+
 def report() -> bool:
     """Print the environment report; return True when everything is in order."""
     statuses = check_environment()
-    print(f"Python executable: {sys.executable}")
+    print(f"Python: {python_description()}")
     print(format_report(statuses))
     return all(s.ok for s in statuses)

@@ -8,3 +8,53 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def pytest_configure(config):
+    """One folder of executed lessons per test run, shared by every xdist worker.
+
+    The lesson tests and the site test both ask ``course_utils.website.executed`` for a
+    lesson; whichever comes first runs it, the other reuses the result (see its lock).
+    Set before the workers start, so they inherit it.
+    """
+    if not hasattr(config, "workerinput") and "COURSE_EXECUTED_CACHE" not in os.environ:
+        import tempfile
+        os.environ["COURSE_EXECUTED_CACHE"] = tempfile.mkdtemp(prefix="feature-geometry-executed-")
+
+
+def pytest_unconfigure(config):
+    made = os.environ.get("COURSE_EXECUTED_CACHE", "")
+    if not hasattr(config, "workerinput") and "feature-geometry-executed-" in made:
+        import shutil
+        shutil.rmtree(made, ignore_errors=True)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def course_site(tmp_path_factory):
+    """The course website built once per test run from this checkout (shared by xdist workers)."""
+    import fcntl
+    import subprocess
+
+    base = tmp_path_factory.getbasetemp()
+    base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = base / "course-site"
+    with open(base / "course-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / "course-site.done"
+        if not done.exists():
+            root = Path(__file__).resolve().parents[1]
+            proc = subprocess.run([sys.executable, "-m", "course_utils.grading", "site", "-o", str(out),
+                                   "--jobs", "2"], cwd=root, capture_output=True, text=True, timeout=1800)
+            done.write_text(json_dump({"rc": proc.returncode, "out": proc.stdout, "err": proc.stderr}))
+    import json
+    result = json.loads(done.read_text())
+    assert result["rc"] == 0, result["out"] + result["err"]
+    return out
+
+
+def json_dump(obj) -> str:
+    import json
+    return json.dumps(obj)

@@ -243,3 +243,94 @@ def test_site_snapshot_shows_the_picture_at_its_own_size(page: Any, tmp_path: Pa
     assert sizes == [[300, 300, 200, 200]], sizes
     assert page.locator("input[type=range]").is_disabled()
     assert page.locator("input[type=range]").input_value() == "3"
+
+
+def test_course_site_works_offline(browser: Any, course_site: Path) -> None:
+    """Every page of the website, served from this machine, loads with the network blocked: links
+    resolve, figures load, math is typeset by the bundled MathJax, and search finds a lesson by a
+    word in its text."""
+    import functools
+    import http.server
+    import threading
+    from html.parser import HTMLParser
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(course_site))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def url(path: Path) -> str:
+        return base + "/" + path.relative_to(course_site).as_posix()
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    outside: list[str] = []
+    failed: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(base + "/"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("requestfailed", lambda req: failed.append(f"{req.url} ({req.failure}, {req.resource_type})"))
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hrefs: list[str] = []
+            self.ids: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            attrs = dict(attrs)
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+            if tag == "a" and attrs.get("href"):
+                self.hrefs.append(attrs["href"])
+
+    parsed: dict[Path, Links] = {}
+
+    def links_of(path: Path) -> Links:
+        if path not in parsed:
+            parsed[path] = Links()
+            parsed[path].feed(path.read_text(encoding="utf-8"))
+        return parsed[path]
+
+    pages = sorted(p for p in course_site.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+    lesson_pages = [p for p in pages if p.parent.name == "lessons"]
+    assert len(lesson_pages) == len(nbtools.lessons())
+    try:
+        for path in pages:
+            page.goto(url(path))
+            page.wait_for_load_state("load")
+            for href in links_of(path).hrefs:
+                if re.match(r"^[a-z]+:", href) or href.startswith("#") and href == "#":
+                    continue
+                target, _, anchor = href.partition("#")
+                dest = (path.parent / target).resolve() if target else path
+                assert dest.is_file(), f"{path.name}: broken link {href}"
+                if anchor and dest.suffix == ".html":
+                    assert anchor in links_of(dest).ids, f"{path.name}: link {href} names no element"
+            if path in lesson_pages:
+                sizes = page.evaluate("[...document.querySelectorAll('article img')].map(i => i.naturalWidth)")
+                assert sizes and all(w > 0 for w in sizes), f"{path.name}: a picture did not load ({sizes})"
+                source = path.read_text(encoding="utf-8")
+                if "math notranslate" in source:
+                    page.wait_for_selector("mjx-container", timeout=15_000)
+        page.goto(url(course_site / "lessons" / "02_feature_directions.html"))
+        page.wait_for_selector("mjx-container", timeout=15_000)
+        assert page.locator("mjx-container").count() > 0
+        assert page.locator(".math.notranslate:not(:has(mjx-container))").count() == 0, "untypeset math left"
+        page.goto(url(course_site / "search.html") + "?q=orthant")
+        page.wait_for_selector("#search-results li a", timeout=15_000)
+        found = page.evaluate("[...document.querySelectorAll('#search-results li a')].map(a => a.href)")
+        assert any(h.split("#")[0].endswith("lessons/04_relu_orthants.html") for h in found), found
+        page.wait_for_selector("#search-results li p.context", timeout=15_000)  # a summary of each hit
+    finally:
+        context.close()
+        server.shutdown()
+    assert not outside, f"pages asked the network for {sorted(set(outside))[:5]}"
+    assert not failed, f"resources failed to load: {sorted(set(failed))[:5]}"

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("report", help="summary table: distribution, pass rates, flags")
     s.add_argument("exercise")
 
-    w = sub.add_parser("site", help="execute every lesson and write a static HTML site")
+    w = sub.add_parser("site", help="execute every lesson and write the course website (works offline)")
     w.add_argument("-o", "--output", type=Path, default=None, help="output folder (default: site/)")
     w.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="lessons run at once")
     w.add_argument("--timeout", type=_positive, default=600, help="seconds per cell")
@@ -126,14 +126,15 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
 
 
 def _site(course: Course, args: argparse.Namespace) -> int:
-    from course_utils.website.build import SiteError, build_site
+    from course_utils.website.book import SiteError, build_site
 
     out = args.output or course.root / "site"
     try:
         pages, problems = build_site(course.root, out, jobs=args.jobs, timeout=args.timeout)
     except SiteError as exc:
         raise CourseError(str(exc)) from None
-    print(f"site: {len(pages)} lesson page(s) and index.html in {out}")
+    print(f"site: {len(pages)} lesson page(s), the exercise sets and the references in {out}; "
+          f"open {out / 'index.html'}")
     if problems:
         print(f"course site: {len(problems)} lesson(s) could not be built (see FAILED above); "
               "do not publish this site", file=sys.stderr)

@@ -1,7 +1,7 @@
-"""The course's static site: lessons executed and rendered to HTML (``course site``, ``make site``).
+"""The course website: lessons executed once and rendered with Sphinx and MyST-NB (``course site``, ``make site``).
 
-Imports nbclient and nbconvert only when a site is built.
+Imports nbclient and Sphinx only when a site is built.
 """
 from __future__ import annotations
 
-__all__ = ["build", "snapshot"]
+__all__ = ["book", "executed", "pages", "snapshot"]
