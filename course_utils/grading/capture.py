@@ -12,10 +12,19 @@ import io
 import json
 import sys
 
-__all__ = ["MAX_IMAGE_CHARS", "MAX_IMAGES", "Capture", "Stream", "Runner", "add_outputs", "make_shell"]
+__all__ = ["MAX_IMAGE_CHARS", "MAX_IMAGES", "Capture", "Stream", "Runner", "add_outputs", "clean_text", "make_shell"]
 
 MAX_IMAGE_CHARS = 2_000_000  # one base64 picture (about 1.5 MB of PNG)
 MAX_IMAGES = 20              # pictures kept per cell
+
+
+def clean_text(text: str) -> str:
+    """``text`` that can be written as UTF-8 (a lone surrogate becomes a visible escape)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class Capture:
@@ -37,6 +46,7 @@ class Capture:
         return max(self.max_chars - self.text_chars, 0)
 
     def stream(self, name: str, text: str) -> None:
+        text = clean_text(text)
         room = self._room()
         if len(text) > room:
             self.dropped += len(text) - room
@@ -53,6 +63,8 @@ class Capture:
     def data(self, kind: str, data: dict, metadata: dict, count: int | None = None) -> None:
         clean, removed = {}, []
         for mime, value in data.items():
+            if isinstance(value, str):
+                value = clean_text(value)
             text = value if isinstance(value, str) else json.dumps(value)
             if mime.startswith("image/"):
                 if self.images >= MAX_IMAGES or len(text) > MAX_IMAGE_CHARS:
@@ -77,8 +89,9 @@ class Capture:
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
         """An error output (always kept: it decides the cell's score), trimmed to a fixed size."""
-        self.outputs.append({"output_type": "error", "ename": str(ename)[:200], "evalue": str(evalue)[:5000],
-                             "traceback": [str(line)[:5000] for line in traceback][-100:]})
+        self.outputs.append({"output_type": "error", "ename": clean_text(str(ename)[:200]),
+                             "evalue": clean_text(str(evalue)[:5000]),
+                             "traceback": [clean_text(str(line)[:5000]) for line in traceback][-100:]})
 
     def finish(self) -> list[dict]:
         if self.dropped:

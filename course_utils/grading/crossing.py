@@ -10,7 +10,7 @@ import builtins
 import symtable
 import sys
 
-__all__ = ["BUILTINS", "free_names", "rebuild_exception", "view_of"]
+__all__ = ["BUILTINS", "defined_names", "free_names", "rebuild_exception", "view_of"]
 
 BUILTINS = frozenset(dir(builtins))
 
@@ -37,6 +37,15 @@ def free_names(source: str) -> set[str]:
                 wanted.add(sym.get_name())
         stack.extend(scope.get_children())
     return wanted - defined - BUILTINS
+
+
+def defined_names(source: str) -> set[str]:
+    """Names a cell defines at top level (assignments, imports, functions, classes)."""
+    try:
+        table = symtable.symtable(source, "<cell>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
 
 
 _NUMPY_ERRORS = {"LinAlgError": ("numpy.linalg", "LinAlgError"), "AxisError": ("numpy.exceptions", "AxisError")}

@@ -17,6 +17,7 @@ from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 HIDDEN_NOTE = "[this part of the traceback is inside a test cell and is not shown]"
+HIDDEN_LINE = "[a line from a test cell is not shown]"
 
 
 def hidden_lines(source: str) -> list[str]:
@@ -53,8 +54,25 @@ def scrub_outputs(outputs: list[dict], secret: list[str], own_input: str | None 
             if any(m in str(out.get("evalue", "")) for m in markers):
                 out["evalue"] = "(details hidden)"
                 out["traceback"] = [f"{out.get('ename')}: (details hidden)"]
+        elif out.get("output_type") == "stream":
+            out["text"] = _scrub_text(str(out.get("text", "")), markers, own_input)
+        elif isinstance(out.get("data"), dict):
+            out["data"] = {mime: _scrub_text(value, markers, own_input) if isinstance(value, str) else value
+                           for mime, value in out["data"].items()}
         clean.append(out)
     return clean
+
+
+def _scrub_text(text: str, markers: list[str], own_input: str | None) -> str:
+    """Printed text with every line that quotes hidden code (e.g. in a warning) replaced by a note."""
+    if not any(m in text for m in markers) and not (own_input and own_input in text):
+        return text
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if any(m in line for m in markers) or (own_input and own_input in line):
+            line = HIDDEN_LINE + ("\n" if line.endswith("\n") else "")
+        lines.append(line)
+    return "".join(lines)
 
 
 def feedback_notebook(nb: dict, secret_sources: dict[str, str]) -> dict:
@@ -91,7 +109,6 @@ def summary_html(rec: Record | None) -> str:
 def write_feedback(course: Course, exercise: str) -> int:
     """Write ``feedback/STUDENT/EX/NB.html`` for every graded student; returns the exit code."""
     from nbconvert import HTMLExporter
-    import nbformat
 
     from .gradebook_io import open_gradebook
     from .template import load_templates
@@ -105,24 +122,39 @@ def write_feedback(course: Course, exercise: str) -> int:
     exporter = HTMLExporter(template_name="lab")
     secrets = {tpl.name: {c.grade_id: c.source for c in tpl.cells if c.kind == "test"} for tpl in templates}
     written = 0
+    failed = []
     for student, rec in sorted(records.items()):
-        dest = course.feedback / student / exercise
-        dest.mkdir(parents=True, exist_ok=True)
-        head = summary_html(rec)
-        for tpl in templates:
-            path = course.autograded / student / exercise / f"{tpl.name}.ipynb"
-            if rec.status == "error" or not path.is_file():
-                body = "<p>Your submission could not be run, so there is no graded notebook.</p>"
-            else:
-                nb = feedback_notebook(json.loads(path.read_text(encoding="utf-8")), secrets[tpl.name])
-                body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
-            page = body
-            if "<body" in page:
-                start = page.index(">", page.index("<body")) + 1
-                page = page[:start] + f"<div style='margin:1em'>{head}</div>" + page[start:]
-            else:
-                page = f"<html><body>{head}{page}</body></html>"
-            (dest / f"{tpl.name}.html").write_text(page, encoding="utf-8")
-            written += 1
+        try:
+            written += _student_pages(course, exercise, student, rec, templates, secrets, exporter)
+        except Exception as exc:  # one student's page never stops the class's
+            failed.append(f"{student}: {type(exc).__name__}: {str(exc)[:200]}")
     print(f"wrote {written} feedback file(s) under {course.feedback}")
-    return 0
+    for line in failed:
+        print(f"  no feedback page for {line}")
+    return 1 if failed else 0
+
+
+def _student_pages(course: Course, exercise: str, student: str, rec: Record, templates: list,
+                   secrets: dict, exporter) -> int:
+    import nbformat
+
+    written = 0
+    dest = course.feedback / student / exercise
+    dest.mkdir(parents=True, exist_ok=True)
+    head = summary_html(rec)
+    for tpl in templates:
+        path = course.autograded / student / exercise / f"{tpl.name}.ipynb"
+        if rec.status == "error" or not path.is_file():
+            body = "<p>Your submission could not be run, so there is no graded notebook.</p>"
+        else:
+            nb = feedback_notebook(json.loads(path.read_text(encoding="utf-8")), secrets[tpl.name])
+            body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
+        page = body
+        if "<body" in page:
+            start = page.index(">", page.index("<body")) + 1
+            page = page[:start] + f"<div style='margin:1em'>{head}</div>" + page[start:]
+        else:
+            page = f"<html><body>{head}{page}</body></html>"
+        (dest / f"{tpl.name}.html").write_text(page, encoding="utf-8", errors="backslashreplace")
+        written += 1
+    return written

@@ -25,6 +25,7 @@ import os
 import secrets
 import signal
 import sys
+import warnings
 
 if __package__:
     from .capture import Capture, Runner, add_outputs
@@ -51,10 +52,13 @@ class ProtocolError(RuntimeError):
 class Judge:
     """Runs trusted cells; borrows the student's names through the host, one request at a time."""
 
-    def __init__(self, runner: Runner, rd: int, wr: int) -> None:
+    def __init__(self, runner: Runner, rd: int, wr: int, reserved: set[str] | None = None) -> None:
         self.runner, self.rd, self.wr = runner, rd, wr
         self.ns = runner.shell.user_ns
         self.borrowed: dict[str, object] = {}
+        # Names the instructor's cells define (imports, helpers, check_*): never taken from the
+        # student, even in a test cell the student moved above the cell that defines them.
+        self.reserved = set(reserved or ())
 
     # ------------------------------------------------------------------ requests
     def request(self, op: str, **fields: object) -> dict:
@@ -138,7 +142,7 @@ class Judge:
             if self.ns.get(name) is value:
                 del self.ns[name]
         self.borrowed = {}
-        wanted = sorted(n for n in free_names(source) if n not in self.ns)
+        wanted = sorted(n for n in free_names(source) if n not in self.ns and n not in self.reserved)
         if not wanted:
             return []
         reply = self.request("describe", names=wanted)
@@ -181,6 +185,10 @@ class Judge:
         self.runner.number(count)
         result = self.runner.shell.run_cell(source, store_history=True)
         self.runner.flush_figures()
+        failure = result.error_in_exec or result.error_before_exec
+        if failure is not None and not any(o["output_type"] == "error" for o in capture.outputs):
+            # e.g. an interrupt that arrived while IPython was formatting another error
+            capture.error(type(failure).__name__, "the test cell stopped before it finished", [])
         outputs = capture.finish()
         for out in outputs:  # the judge's own frames say nothing about the student's code
             if out.get("output_type") == "error":
@@ -198,10 +206,19 @@ def _proxy(judge: Judge, name: str):
     return proxy
 
 
+def _warning_without_source(message, category, filename, lineno, line=None) -> str:
+    """A warning as ``Category: message``: the default would quote the test's own source line."""
+    return f"{getattr(category, '__name__', 'Warning')}: {message}\n"
+
+
 def run_judge(shell, owner_ref: list, rd: int, wr: int, spec: dict, workdir: str) -> None:
     """Body of a forked judge child: run the cells the host sends until told to stop."""
     os.setsid()
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    memory = (spec.get("limits") or {}).get("memory")
+    if memory:  # a forged reply must not grow the judge without bound
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (int(memory), resource.getrlimit(resource.RLIMIT_AS)[1]))
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -215,7 +232,9 @@ def run_judge(shell, owner_ref: list, rd: int, wr: int, spec: dict, workdir: str
     runner.install()
     sys.stdin = open(os.devnull)
     shell.user_ns["__file__"] = os.path.join(workdir, spec.get("notebook", "notebook.ipynb"))
-    judge = Judge(runner, rd, wr)
+    warnings.formatwarning = _warning_without_source
+    reserved = spec.get("reserved")
+    judge = Judge(runner, rd, wr, {n for n in reserved if isinstance(n, str)} if isinstance(reserved, list) else None)
     while True:
         try:
             msg = read_frame(rd)

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 
 from .capture import Capture, add_outputs
 from .channels import VIOLATION, Side, WorkerError, Zygote
+from .crossing import defined_names
 from .sandbox import SandboxSpec, judge_command, judge_env, worker_command, worker_env
 
 __all__ = ["STUDENT", "LOCKED", "TEST", "Limits", "RunResult", "Worker", "WorkerError"]
 
 STUDENT, LOCKED, TEST = "student", "locked", "test"
+JUDGE_MEMORY = 4 << 30  # address space of a judge child (it runs only the instructor's cells)
 
 
 @dataclass
@@ -96,8 +98,11 @@ class Worker:
         try:
             student = Side(self.student, spec)
             run = _Run(student, None, limits, result)
-            if any(not isinstance(c, str) and c[0] != STUDENT for c in cells):
-                judge = run.judge = Side(self.judge, {**spec, "limits": {}})
+            trusted = [c[1] for c in cells if not isinstance(c, str) and c[0] != STUDENT]
+            if trusted:
+                reserved = sorted(set().union(*(defined_names(source) for source in trusted)))
+                judge = run.judge = Side(self.judge, {**spec, "reserved": reserved,
+                                                      "limits": {"memory": max(JUDGE_MEMORY, 2 * limits.memory)}})
             if files:
                 payload = {k: base64.b64encode(v).decode() for k, v in files.items()}
                 run.ask_student({"op": "files", "files": payload}, -1)
@@ -193,7 +198,13 @@ class _Run:
             if self.judge is None:
                 raise WorkerError("no judge for a test cell")
             done = self._judge_cell(index, source)
-            outputs = None if done is None else done.get("outputs", [])
+            outputs = None if done is None else list(done.get("outputs", []))
+            failed = done is not None and (done.get("success") is not True or index in self.result.timeouts)
+            if failed and not any(o.get("output_type") == "error" for o in outputs):
+                why = ("the cell ran past the time limit" if index in self.result.timeouts
+                       else "the cell did not finish")
+                outputs.append({"output_type": "error", "ename": "TimeoutError" if index in self.result.timeouts
+                                else "RuntimeError", "evalue": why, "traceback": []})
         if outputs is None:
             return
         for out in outputs:

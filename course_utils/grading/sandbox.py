@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+TMP_BYTES = 512 << 20   # the sandbox's /tmp: the student's working folder and scratch files
+SHM_BYTES = 64 << 20    # /dev/shm
 
 FALLBACK_WARNING = (
     "bubblewrap (bwrap) is not available or does not work here: student code will run "
@@ -105,8 +107,13 @@ def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> Sand
         hidden.insert(0, home.resolve())
     # /tmp becomes a private tmpfs in the sandbox, so anything needed from there
     # (a course, package or venv that lives under /tmp) is mounted back too.
-    covered = [root] + hidden + [Path("/tmp").resolve()]
     package = Path(__file__).resolve().parents[1]  # the installed course_utils
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and not _under(root, checkout) \
+            and not any(_under(checkout, h) for h in hidden) and checkout != Path("/"):
+        # An editable install from another checkout: hide it too (its solutions, its gradebook).
+        hidden.append(checkout)
+    covered = [root] + hidden + [Path("/tmp").resolve()]
     wanted = [root / "course_utils", package, WORKER_SCRIPT.parent.resolve(),
               Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
     readonly: list[Path] = []
@@ -122,8 +129,11 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
     python = [sys.executable, "-u", str(WORKER_SCRIPT.resolve()), str(control_fd)]
     if spec.mode != "bwrap":
         return python + ["plain"]
-    cmd = [bwrap_path() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-           "--tmpfs", "/tmp"]
+    # tmpfs pages live in the host's memory outside the student's memory limit: each writable
+    # place is sized, and /dev itself is read-only (its device nodes still work).
+    cmd = [bwrap_path() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
+           "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
+           "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for path in spec.hidden + [spec.course_root]:
         if path.exists():
             cmd += ["--tmpfs", str(path)]

@@ -358,6 +358,8 @@ CASES = [
     Case("s48_malformed_frame", nb_with(project=MALFORMED_FRAME), "error", None, "broke the grading protocol"),
     Case("s49_fills_its_input", nb_with(project=PIPE_FILLER), "error", None, "cell"),
     Case("s50_output_flood", nb_with(project=FLOOD), "graded", 5.0),
+    Case("s51_lone_surrogate", nb_with(project="print('hello \\ud800 world')\n" + REFERENCE["project"]),
+         "graded", 5.0),
 ]
 DUE = "2030-01-01 12:00:00"
 

@@ -324,3 +324,70 @@ def test_a_failing_call_shows_where_in_the_students_cells_it_failed(worker):
     assert "project() in cell In [2], line 5: return helper(W)" in text
     assert "helper() in cell In [2], line 2: return W @ np.ones(7)" in text
     assert "judge.py" not in text and "grading" not in text
+
+
+@needs_bwrap
+@pytest.mark.xdist_group("sandbox_worker")
+def test_names_the_instructors_cells_define_are_never_borrowed(worker):
+    """A test cell moved above the imports cell cannot pick up the student's stand-ins for the checkers."""
+    result = _run(worker, [
+        "def check_close(*a, **k):\n    pass\nnp = None\ndef f():\n    return 0.0\n",
+        ("test", "check_close(f(), 1.0)"),
+        ("locked", "import numpy as np\ndef check_close(a, b):\n    assert np.isclose(a, b), f'{a} != {b}'"),
+        ("test", "check_close(f(), 1.0)"),
+    ])
+    assert _error(result, 1) == "NameError"
+    assert _error(result, 3) == "AssertionError"
+
+
+@needs_bwrap
+@pytest.mark.xdist_group("sandbox_worker")
+def test_warnings_in_a_test_cell_do_not_quote_its_lines(worker):
+    result = _run(worker, [
+        ("locked", "import numpy as np"),
+        "def huge():\n    return np.float64(1.79e308)\n",
+        ("test", "x = huge() * 10.0  # SECRET-HIDDEN-LINE\nprint('done')"),
+    ])
+    text = json.dumps(result.cells[2]["outputs"])
+    assert "RuntimeWarning: overflow" in text and "done" in text
+    assert "SECRET-HIDDEN-LINE" not in text
+
+
+def test_an_interrupt_while_an_error_is_shown_still_fails_the_cell():
+    """IPython swallows an interrupt that arrives while it formats a traceback: the judge still records an error."""
+    from course_utils.grading.capture import Runner, make_shell
+    from course_utils.grading.judge import Judge
+
+    owner: list = [None]
+    shell = make_shell(owner)
+    runner = owner[0] = Runner(shell, 20000)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    shell._showtraceback = interrupted
+    reply = Judge(runner, -1, -1).run_cell("assert 1 == 2")
+    assert reply["success"] is False
+    assert [o["output_type"] for o in reply["outputs"]].count("error") == 1
+
+
+def test_a_reply_with_millions_of_containers_is_refused_before_it_is_parsed():
+    import os as _os
+    import struct
+
+    from course_utils.grading.channels import VIOLATION, FrameReader
+
+    body = b'{"nonce": "n", "value": [' + b"{}," * 1_200_000 + b"{}]}"
+    r, w = _os.pipe()
+    _os.set_blocking(r, False)
+    reader = FrameReader(r)
+    frame = struct.pack(">I", len(body)) + body
+    import threading
+    writer = threading.Thread(target=lambda: (_os.write(w, frame), _os.close(w)))
+    writer.start()
+    status = "wait"
+    while status == "wait":
+        status = reader.pump()
+    writer.join()
+    _os.close(r)
+    assert status == VIOLATION and not reader.frames

@@ -19,10 +19,13 @@ LEAVE_TRACES = """
 import os, subprocess, numpy as np
 open('/tmp/work/left.txt', 'w').write('A')
 open('/tmp/left2.txt', 'w').write('A')
-open('/dev/left3.txt', 'w').write('A')
 open('/dev/shm/left4.txt', 'w').write('A')
-os.unlink('/dev/stdout')
-os.symlink('/dev/left3.txt', '/dev/stdout')
+for attempt in (lambda: open('/dev/left3.txt', 'w').write('A'), lambda: os.unlink('/dev/stdout')):
+    try:
+        attempt()
+        print('wrote to /dev')
+    except OSError:
+        pass
 subprocess.Popen(['sleep', '60'])
 np.leaked_by_a = 1
 SECRET_A = 'answer of student A'
@@ -51,6 +54,7 @@ def test_next_student_starts_clean(worker):
     w, _ = worker
     first = w.run([LEAVE_TRACES], Limits(timeout=10))
     assert first.fatal is None and not any(o["output_type"] == "error" for o in first.cells[0]["outputs"])
+    assert "wrote to /dev" not in json.dumps(first.cells[0]["outputs"])  # /dev is read-only
     second = w.run(["import json", LOOK], Limits(timeout=10))
     seen = json.loads(second.cells[1]["outputs"][0]["text"])
     assert seen == {"files": [], "procs": [], "np": False, "ns": False}
@@ -98,3 +102,28 @@ def test_pictures_are_capped_per_cell(worker):
     kept = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(kept) == 20
     assert "output truncated" in outputs[-1]["text"]
+
+
+def test_writable_places_are_bounded(worker):
+    """The sandbox's /tmp and /dev/shm live in host memory: each has a fixed size."""
+    w, _ = worker
+    code = ("import os\ntotal = {}\nfor folder in ('/tmp/work', '/dev/shm'):\n"
+            "    total[folder] = 0\n"
+            "    try:\n        for i in range(100):\n"
+            "            with open(f'{folder}/fill{i}', 'wb') as fh:\n"
+            "                for _ in range(32):\n"
+            "                    fh.write(b'x' * (1 << 20))\n                    total[folder] += 1\n"
+            "    except OSError:\n        pass\nprint(total)\n")
+    result = w.run([code], Limits(timeout=60))
+    sizes = eval(result.cells[0]["outputs"][0]["text"])  # noqa: S307 - our own printed dict
+    sizes = {k + "/fill": v for k, v in sizes.items()}
+    assert sizes["/tmp/work/fill"] <= 512 and sizes["/dev/shm/fill"] <= 64, sizes
+
+
+def test_another_checkout_of_the_course_is_hidden_too(tmp_path):
+    """Grading a course elsewhere with this checkout's package: this checkout's solutions stay out of reach."""
+    from pathlib import Path as P
+    checkout = P(sandbox.__file__).resolve().parents[2]
+    spec = sandbox.default_spec(tmp_path, [], "bwrap")
+    assert checkout in spec.hidden
+    assert P(sandbox.__file__).resolve().parents[1] in spec.readonly
