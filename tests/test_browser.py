@@ -148,10 +148,61 @@ def _step_slider(cell: Any, index: int) -> None:
 
 
 
+def _check_layout(page: Any, cell: Any) -> None:
+    """On a 1366x768 screen the explorer (controls, picture, caption) fits in the notebook without
+    scrolling, and its picture is shown at its own size from twice as many pixels (sharp, not stretched)."""
+    box = cell.locator(".jp-OutputArea-output .widget-vbox").first
+    visible = page.locator(f"{bs.PANEL} .jp-WindowedPanel-outer").first.evaluate("e => e.clientHeight")
+    height = box.bounding_box()["height"]
+    assert height <= visible, f"the explorer is {height:.0f} px tall; the notebook shows {visible} px"
+    natural, shown, layout = cell.locator(bs.OUTPUT_IMAGE).first.evaluate(
+        "i => [i.naturalWidth, i.clientWidth, parseFloat(i.style.width) || 0]")
+    assert shown <= layout and abs(natural - 2 * layout) <= 2, (natural, shown, layout)
+
+
+def _drawn_for(cell: Any) -> dict[str, float]:
+    text = cell.locator(".fg-caption").first.get_attribute("data-drawn-for") or ""
+    values = {}
+    for part in text.split(", "):
+        name, _, value = part.rpartition("=")
+        try:
+            values[name] = float(value)
+        except ValueError:
+            values[name] = value
+    return values
+
+
+def _rapid_moves(page: Any, lab: bs.LabServer, lesson: str, cell: Any, index: int, presses: int = 6) -> None:
+    """Press an arrow key several times without waiting: once the kernel is idle, the picture is the last value's."""
+    slider = cell.locator(".widget-slider").nth(index)
+    handle = slider.locator(".noUi-handle").first
+    label = slider.locator(".widget-label").inner_text().strip()
+    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(presses):
+        handle.press("ArrowLeft" if at_max else "ArrowRight", delay=0)
+    final = _number(slider.locator(".widget-readout").inner_text().strip())
+
+    def settled() -> bool:
+        drawn = _drawn_for(cell).get(label)
+        return isinstance(drawn, float) and abs(drawn - final) <= 1e-6 * max(1.0, abs(final))
+
+    bs.wait_for(settled, 60, f"the picture of {label!r} to show its last value {final}")
+    bs.wait_kernel_idle(page, lab, lesson)
+    assert settled(), f"after the kernel settled, the picture shows {_drawn_for(cell)}, not {label}={final}"
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_lesson_runs_and_every_explorer_redraws(page: Any, lab: bs.LabServer, tmp_path: Path, lesson: str) -> None:
-    """Run All shows figures and no tracebacks; each explorer's first and last sliders redraw its picture."""
-    with screenshot_on_failure(page, lab, tmp_path, Path(lesson).stem):
+def test_lesson_runs_and_every_explorer_redraws(browser: Any, lab: bs.LabServer, tmp_path: Path, lesson: str) -> None:
+    """Run All shows figures and no tracebacks; each explorer fits a 1366x768 screen, is drawn sharp at its own
+    size, redraws on its first and last sliders, and shows the last value after quick key presses."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    with contextlib.ExitStack() as stack:
+        stack.callback(context.close)
+        stack.enter_context(screenshot_on_failure(page, lab, tmp_path, Path(lesson).stem))
         source = nbformat.read(lab.root / lesson, as_version=4)
         n_code = sum(c.cell_type == "code" for c in source.cells)
         n_explorers = sum(bool(re.search(r"\bwidgets\.\w+_explorer\(", c.source)) for c in source.cells
@@ -173,9 +224,11 @@ def test_lesson_runs_and_every_explorer_redraws(page: Any, lab: bs.LabServer, tm
             f"{cells.count()} cells show a slider next to a picture; the lesson builds {n_explorers} explorers")
         for k in range(cells.count()):
             cell = cells.nth(k)
+            _check_layout(page, cell)
             n_sliders = cell.locator(".widget-slider").count()
             for index in sorted({0, n_sliders - 1}):
                 _step_slider(cell, index)
+            _rapid_moves(page, lab, lesson, cell, 0)
         errors_after = [text for text in bs.error_outputs(page) if ERROR_RE.search(text)]
         assert not errors_after, "moving a slider raised:\n\n" + "\n\n".join(errors_after)
 
@@ -213,7 +266,8 @@ def test_validate_button_reports_blank_failures_then_solution_success(
 
 
 def test_site_snapshot_shows_the_picture_at_its_own_size(page: Any, tmp_path: Path) -> None:
-    """An explorer snapshot on the static site is drawn unstretched in a page much wider than it."""
+    """An explorer snapshot on the site is drawn at the width its layout gives (its picture has twice the
+    pixels, for sharp high-DPI screens), unstretched in a page much wider than it."""
     import base64
     import io
 
@@ -232,15 +286,16 @@ def test_site_snapshot_shows_the_picture_at_its_own_size(page: Any, tmp_path: Pa
     nb.metadata["widgets"] = {snapshot.WIDGET_STATE: {"state": {
         "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_img"]}},
         "s": {"model_name": "IntSliderModel", "state": {"description": "n", "min": 1, "max": 9, "value": 3}},
-        "img": {"model_name": "ImageModel", "state": {"format": "png"},
-                "buffers": [{"path": ["value"], "encoding": "base64", "data": png}]}}}}
+        "img": {"model_name": "ImageModel", "state": {"format": "png", "layout": "IPY_MODEL_lay"},
+                "buffers": [{"path": ["value"], "encoding": "base64", "data": png}]},
+        "lay": {"model_name": "LayoutModel", "state": {"width": "150px", "max_width": "100%"}}}}}
     snapshot.snapshot_widgets(nb)
     body = nb.cells[0].outputs[0]["data"]["text/html"]
     (tmp_path / "page.html").write_text(f'<!DOCTYPE html><html><body><div style="width:1200px">{body}</div></body></html>')
     page.goto((tmp_path / "page.html").as_uri())
     sizes = page.evaluate("[...document.querySelectorAll('img')].map(i => [i.naturalWidth, i.clientWidth, "
                           "i.naturalHeight, i.clientHeight])")
-    assert sizes == [[300, 300, 200, 200]], sizes
+    assert sizes == [[300, 150, 200, 100]], sizes
     assert page.locator("input[type=range]").is_disabled()
     assert page.locator("input[type=range]").input_value() == "3"
 

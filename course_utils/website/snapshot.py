@@ -14,6 +14,7 @@ model shows its class name and value, so nothing disappears silently.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -52,6 +53,16 @@ def _label(state: dict) -> str:
     return f'<span class="fg-label">{html.escape(str(text))}</span> ' if text else ""
 
 
+def _layout_width(models: dict[str, dict], state: dict) -> str:
+    """The CSS width a widget's layout gives it (``"846px"``), or '' (the picture's own pixel width)."""
+    ref = state.get("layout")
+    if isinstance(ref, str) and ref.startswith("IPY_MODEL_"):
+        width = models.get(ref[len("IPY_MODEL_"):], {}).get("state", {}).get("width")
+        if isinstance(width, str) and re.fullmatch(r"\d+(\.\d+)?px", width):
+            return width
+    return ""
+
+
 def render_widget(models: dict[str, dict], model_id: str, depth: int = 0) -> str:
     """Static HTML for one widget model and its children (inert: no scripts, disabled inputs)."""
     model = models.get(model_id)
@@ -69,7 +80,10 @@ def render_widget(models: dict[str, dict], model_id: str, depth: int = 0) -> str
         fmt = html.escape(str(state.get("format", "png")))
         if not data:
             return '<div class="fg-missing">(empty image)</div>'
-        return f'<img alt="explorer picture" src="data:image/{fmt};base64,{data}" style="max-width:100%;height:auto">'
+        width = _layout_width(models, state)
+        size = f"width:{width};" if width else ""
+        return (f'<img alt="explorer picture" src="data:image/{fmt};base64,{data}" '
+                f'style="{size}max-width:100%;height:auto">')
     if name in ("HTMLModel", "HTMLMathModel"):
         return f'<div class="fg-html">{state.get("value", "")}</div>'
     if name == "LabelModel":

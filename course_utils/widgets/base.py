@@ -21,17 +21,24 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DPI", "render", "assemble", "int_slider", "float_slider", "build_controls"]
+__all__ = ["DPI", "SHARPNESS", "render", "drawn_for", "assemble", "int_slider", "float_slider", "build_controls"]
 
-#: Pixels per inch of an explorer's picture (the figure size in inches sets its size on screen).
+#: CSS pixels per inch of an explorer's picture (the figure size in inches sets its size on screen).
 DPI = 90
+#: The picture holds this many image pixels per CSS pixel, so it stays sharp on high-DPI screens.
+SHARPNESS = 2
 
 
-def render(fig: Any) -> bytes:
-    """The figure as PNG bytes at :data:`DPI`."""
+def render(fig: Any, scale: int = SHARPNESS) -> bytes:
+    """The figure as PNG bytes at ``DPI * scale`` pixels per inch."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=DPI * scale)
     return buffer.getvalue()
+
+
+def drawn_for(controls: dict[str, Any]) -> str:
+    """The control values a picture was drawn for (``n=3, tilt=30``), kept on its caption."""
+    return ", ".join(f"{control.description or name}={control.value}" for name, control in controls.items())
 
 
 def int_slider(label: str, value: int, low: int, high: int, width: str = "260px") -> Any:
@@ -99,21 +106,28 @@ def assemble(controls: dict[str, Any], draw: Callable[[Any], str], figsize: tupl
 
     fig = Figure(figsize=figsize, layout="constrained")
     width_px = int(round(figsize[0] * DPI))
+    # Shown at its own size in CSS pixels (never stretched), from a picture twice as fine.
     image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", max_width="100%",
                                                               height="auto"))
     caption = widgets.HTML()
     busy = [False]
 
     def redraw(_change: object = None) -> None:
-        if busy[0]:
+        if busy[0]:  # a control changed while drawing (draw adjusted it): the loop below catches it
             return
         busy[0] = True
         try:
-            fig.clf()
-            axes = fig.subplots(1, ncols, width_ratios=width_ratios) if ncols > 1 else fig.add_subplot(1, 1, 1)
-            text = draw(axes)
+            for _ in range(3):  # the last values always win: draw again if they moved meanwhile
+                wanted = drawn_for(controls)
+                fig.clf()
+                axes = fig.subplots(1, ncols, width_ratios=width_ratios) if ncols > 1 else fig.add_subplot(1, 1, 1)
+                text = draw(axes)
+                if drawn_for(controls) == wanted:
+                    break
             image.value = render(fig)
-            caption.value = f"<pre>{html.escape(text)}</pre>" if text else ""
+            # The values the picture shows, for anyone who needs to check (the browser test does).
+            caption.value = (f'<div class="fg-caption" data-drawn-for="{html.escape(drawn_for(controls))}">'
+                             + (f"<pre>{html.escape(text)}</pre>" if text else "") + "</div>")
         finally:
             busy[0] = False
 
