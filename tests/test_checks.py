@@ -193,3 +193,24 @@ def test_module_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_a_failing_check_shows_the_learners_line_and_message_not_the_checker() -> None:
+    """In a notebook a failed check's traceback is the learner's cell and the helpful message only."""
+    import re
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    cell = nbformat.v4.new_code_cell(
+        "from course_utils.checks import check_close\nimport numpy as np\n"
+        "def double(x):\n    return x * 3\n"
+        "check_close(double(np.ones(2)), [2, 2], name='double(ones)', hint='multiply by two')")
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    (error,) = nb.cells[0].outputs
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+    assert error.ename == "AssertionError"
+    assert "----> 5 check_close(double(np.ones(2))" in text
+    assert text.rstrip().endswith("multiply by two")
+    assert "checks.py" not in text and "raise _fail" not in text
