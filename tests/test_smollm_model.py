@@ -1,4 +1,6 @@
 """The numpy SmolLM2 model without a reference implementation: config, weights, forward, generation."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -208,3 +210,13 @@ def test_bad_inputs_get_clear_errors(model):
 def test_unknown_metadata_key_names_the_neighbours(model):
     with pytest.raises(KeyError, match="llama.block_count"):
         model.metadata("llama.block_cnt")
+
+
+@pytest.mark.parametrize("file_name,expected", [
+    ("SmolLM2-135M-Instruct.Q4_1.gguf", "SmolLM2-135M-Instruct"),
+    ("SmolLM2-360M.F16.gguf", "SmolLM2-360M"),
+    ("model.gguf", None),
+])
+def test_the_model_is_named_as_published(file_name, expected):
+    from course_utils.smollm.model import display_name
+    assert display_name(Path(file_name)) == expected

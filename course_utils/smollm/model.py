@@ -6,6 +6,9 @@ unembedding tied to the embedding (``logits = h @ W_E.T``).
 """
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -48,6 +51,12 @@ class ForwardResult:
     attention: np.ndarray | None = None
 
 
+def display_name(path: Path) -> str | None:
+    """The model's published name from its file name (``SmolLM2-135M-Instruct.Q4_1.gguf``), if it has one."""
+    match = re.match(r"^(.+?)\.(?:Q\d\w*|IQ\d\w*|F16|F32|BF16)\.gguf$", Path(path).name, re.I)
+    return match.group(1) if match else None
+
+
 class SmolLM:
     """A real small language model, read from a GGUF file, run in numpy.
 
@@ -68,6 +77,9 @@ class SmolLM:
         self.path = Path(path)
         self._reader = open_gguf(self.path)
         self.config: SmolLMConfig = config_from_gguf(self._reader, {t.name for t in self._reader.tensors})
+        readable = display_name(self.path)
+        if readable:  # "SmolLM2-135M-Instruct" rather than the file's "Smollm2 135M 8k Lc100K Mix1 Ep2"
+            self.config = dataclasses.replace(self.config, name=readable)
         cfg = self.config
         if not cfg.tied_embeddings:
             raise ValueError("this loader expects tied embeddings (no 'output.weight' tensor in the file)")
