@@ -49,3 +49,38 @@ def test_bad_counts(kwargs: dict[str, int]) -> None:
 def test_not_callable() -> None:
     with pytest.raises(TypeError, match="lambda"):
         timing.best_of(42)  # type: ignore[arg-type]
+
+
+def test_prefill_decode_rates_turn_times_into_gflops(monkeypatch):
+    import numpy as np
+
+    calls = []
+
+    def fake_best_of(fn, repeat=5, number=1, warmup=1):
+        fn()
+        calls.append(1)
+        return 1e-3  # every timed round takes a millisecond
+
+    monkeypatch.setattr(timing, "best_of", fake_best_of)
+    weights = [np.ones((4, 3)), np.ones((4, 5))]
+    X = np.ones((8, 4))
+    prefill, decode = timing.prefill_decode_rates(weights, X, [1, 8], steps=2, max_rounds=2, budget_s=100)
+    flops = 2 * 4 * 3 + 2 * 4 * 5
+    assert np.allclose(prefill, [1 * flops / 1e-3 / 1e9, 8 * flops / 1e-3 / 1e9])
+    assert np.allclose(decode, flops / (1e-3 / 2) / 1e9) and decode.shape == (2,)
+    assert len(calls) == 2 * 2 * 2  # rounds x counts x (prefill, decode)
+
+
+def test_decode_steps_multiplies_row_by_row(monkeypatch):
+    import numpy as np
+
+    seen = []
+
+    class Spy(np.ndarray):
+        def __rmatmul__(self, other):
+            seen.append(other.shape)
+            return np.asarray(other) @ np.asarray(self)
+
+    W = np.ones((3, 2)).view(Spy)
+    timing.decode_steps(np.ones((4, 3)), [W])
+    assert seen == [(3,)] * 4
