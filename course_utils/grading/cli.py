@@ -61,9 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="CSV: one row per student, one column per graded cell")
     e.add_argument("exercise", nargs="?")
     e.add_argument("-o", "--output", type=Path, default=None, help="CSV path (default: stdout)")
+    e.add_argument("--format", default="questions", choices=["questions", "canvas", "moodle"],
+                   help="questions: one column per graded cell (default); canvas / moodle: the LMS's "
+                        "gradebook import layout with the total")
 
-    s = sub.add_parser("report", help="summary table: distribution, pass rates, flags")
+    s = sub.add_parser("report", help="summary: scores, questions, submissions that need a look")
     s.add_argument("exercise")
+    s.add_argument("--html", type=Path, nargs="?", const=True, default=None, metavar="FILE",
+                   help="also write the report as an HTML page with plots (default: grading/report-EX.html)")
 
     w = sub.add_parser("site", help="execute every lesson and write the course website (works offline)")
     w.add_argument("-o", "--output", type=Path, default=None, help="output folder (default: site/)")
@@ -94,10 +99,13 @@ def main(argv: list[str] | None = None) -> int:
             return write_feedback(course, args.exercise)
         if args.command == "export":
             from .export import export
-            return export(course, args.exercise, args.output)
+            return export(course, args.exercise, args.output, args.format)
         if args.command == "report":
             from .report import report
-            return report(course, args.exercise)
+            target = args.html
+            if target is True:
+                target = course.root / "grading" / f"report-{args.exercise}.html"
+            return report(course, args.exercise, target)
         if args.command == "site":
             return _site(course, args)
     except CourseError as exc:

@@ -9,6 +9,7 @@ never silently dropped or overwritten.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -20,11 +21,14 @@ from pathlib import Path, PurePosixPath
 from .course import Course, CourseError
 from .records import id_problem
 
+# Optional groups: ``name`` (the student's name as the LMS writes it) and ``late`` (its late marker).
 PATTERNS = [
-    re.compile(r"^(?:.*/)?[^/_]+_(?:[Ll][Aa][Tt][Ee]_)?(?P<student>\d+)_\d+_(?P<file>[^/]+)$"),
-    re.compile(r"^(?:.*/)?[^/]+?_(?P<student>\d+)_assignsubmission_[a-z]+_/(?P<file>.+)$"),
-    re.compile(r"^(?P<student>[A-Za-z0-9_.@-]+)/(?P<file>[^/]+)$"),
+    ("canvas", re.compile(r"^(?:.*/)?(?P<name>[^/_]+)_(?:(?P<late>[Ll][Aa][Tt][Ee])_)?(?P<student>\d+)_\d+_"
+                          r"(?P<file>[^/]+)$")),
+    ("moodle", re.compile(r"^(?:.*/)?(?P<name>[^/]+?)_(?P<student>\d+)_assignsubmission_[a-z]+_/(?P<file>.+)$")),
+    ("folder", re.compile(r"^(?P<student>[A-Za-z0-9_.@-]+)/(?P<file>[^/]+)$")),
 ]
+LMS_FILE = "lms.json"
 RESUBMIT = re.compile(r"-(\d+)(\.ipynb)$")
 MAX_FILE = 50 << 20
 
@@ -71,12 +75,25 @@ def _safe_name(name: str) -> bool:
     return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0") and len(name) <= 200
 
 
-def _match(path: str, patterns: list[re.Pattern]) -> tuple[str, str] | None:
-    for pat in patterns:
+@dataclass
+class Found:
+    """What a file name in an LMS download says: whose it is, the file's own name, and LMS details."""
+
+    student: str
+    file: str
+    lms: str
+    name: str | None = None
+    late: bool = False
+
+
+def _match(path: str, patterns: list[tuple[str, re.Pattern]]) -> Found | None:
+    for lms, pat in patterns:
         m = pat.search(path)
         if m and m.groupdict().get("student"):
-            name = PurePosixPath(m.groupdict().get("file") or path).name
-            return m.group("student"), name
+            groups = m.groupdict()
+            name = (groups.get("name") or "").strip() or None
+            return Found(m.group("student"), PurePosixPath(groups.get("file") or path).name, lms,
+                         name[:200] if name else None, bool(groups.get("late")))
     return None
 
 
@@ -87,27 +104,31 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
     if not source.exists():
         raise CourseError(f"{source} does not exist: pass the LMS zip download or a folder")
     try:
-        patterns = [re.compile(pattern)] if pattern else PATTERNS
+        patterns = [("custom", re.compile(pattern))] if pattern else PATTERNS
     except re.error as exc:
         raise CourseError(f"--pattern is not a valid regex: {exc}") from None
-    if pattern and "student" not in patterns[0].groupindex:
+    if pattern and "student" not in patterns[0][1].groupindex:
         raise CourseError("--pattern needs a named group (?P<student>...) for the student id")
     expected = sorted(p.name for p in (course.source / exercise).glob("*.ipynb"))
     out = Outcome()
     per_student: dict[str, list[tuple[str, Entry]]] = {}
+    details: dict[str, Found] = {}
     for entry in _entries(source, out):
         parts = PurePosixPath(entry.path).parts
         if entry.path.startswith("/") or ".." in parts or any(p.startswith("__MACOSX") for p in parts):
             out.unknown.append(entry.path)
             continue
         found = _match(entry.path, patterns)
-        if not found or not _safe_name(found[1]):
+        if not found or not _safe_name(found.file):
             out.unknown.append(entry.path)
             continue
-        if id_problem(found[0]):
-            out.unknown.append(f"{entry.path} ({id_problem(found[0])})")
+        if id_problem(found.student):
+            out.unknown.append(f"{entry.path} ({id_problem(found.student)})")
             continue
-        per_student.setdefault(found[0], []).append((found[1], entry))
+        per_student.setdefault(found.student, []).append((found.file, entry))
+        known = details.setdefault(found.student, found)
+        known.late = known.late or found.late
+        known.name = known.name or found.name
     for student, files in sorted(per_student.items()):
         dest = course.submitted / student / exercise
         if dest.exists() and not force:
@@ -126,6 +147,9 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
             newest = max(newest, entry.mtime)
         stamp = datetime.fromtimestamp(newest, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         (dest / "timestamp.txt").write_text(stamp + "\n", encoding="utf-8")
+        found = details[student]
+        (dest / LMS_FILE).write_text(json.dumps({"lms": found.lms, "name": found.name, "late": found.late}),
+                                     encoding="utf-8")
         out.collected.append(student)
     _print(out, exercise, course)
     return 0 if out.collected or out.skipped else 1

@@ -1,4 +1,4 @@
-"""``course export``: a grade CSV with one row per student and one column per graded cell.
+"""``course export``: a grade CSV with one row per student and one column per graded cell, or an LMS import file.
 
 Scores come from the gradebook (so manual grades entered in nbgrader's formgrader
 count); the status columns come from ``course grade``'s records and tell apart
@@ -64,14 +64,54 @@ def export_rows(course: Course, exercises: list[str]) -> tuple[list[str], list[l
     return header, rows
 
 
-def export(course: Course, exercise: str | None, output: Path | None) -> int:
+FORMATS = ("questions", "canvas", "moodle")
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                 "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+
+
+def lms_rows(course: Course, exercise: str, fmt: str) -> tuple[list[str], list[list[str]]]:
+    """One exercise's totals in an LMS's gradebook-import layout (``canvas`` or ``moodle``).
+
+    Canvas: the layout of its gradebook export (Student, ID, SIS User ID, SIS Login ID, Section, then
+    one column per assignment, with a "Points Possible" row), which its gradebook import reads back;
+    ``ID`` is the Canvas user id from the download's file names. Moodle: the assignment's offline
+    grading worksheet, matched on ``Identifier`` ("Participant N", N from the download's folder names).
+    A submission that could not be graded gets an empty grade, never a 0.
+    """
+    header, rows = export_rows(course, [exercise])
+    col = {name: i for i, name in enumerate(header)}
+    total_i = col["total"]
+    max_col = next(name for name in header if name.startswith("max"))
+    records = load_records(course.status_dir(exercise))
+    out = []
+    if fmt == "canvas":
+        maximum = rows[0][col[max_col]] if rows else ""
+        out.append(["Points Possible", "", "", "", "", maximum])
+        for row in rows:
+            rec = records.get(row[0])
+            out.append([(rec.name if rec and rec.name else row[0]), row[0], "", "", "", row[total_i]])
+        return CANVAS_HEADER + [exercise], out
+    for row in rows:
+        rec = records.get(row[0])
+        out.append([f"Participant {row[0]}", rec.name if rec and rec.name else "", "", "", row[total_i],
+                    row[col[max_col]], "Yes", "", "", ""])
+    return MOODLE_HEADER, out
+
+
+def export(course: Course, exercise: str | None, output: Path | None, fmt: str = "questions") -> int:
     exercises = [exercise] if exercise else [e for e in course.exercises()
                                              if course.status_dir(e).is_dir()]
     if exercise:
         course.check_exercise(exercise)
+    if fmt not in FORMATS:
+        raise CourseError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if not exercises:
         raise CourseError("nothing graded yet: run `course grade EX` first")
-    header, rows = export_rows(course, exercises)
+    if fmt != "questions" and len(exercises) != 1:
+        raise CourseError(f"--format {fmt} writes one exercise: name it, e.g. `course export ex01_projection_shapes "
+                          f"--format {fmt}`")
+    header, rows = export_rows(course, exercises) if fmt == "questions" else lms_rows(course, exercises[0], fmt)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)

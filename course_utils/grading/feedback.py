@@ -1,23 +1,27 @@
-"""``course feedback``: per-student HTML feedback that never shows hidden tests.
+"""``course feedback``: per-student HTML feedback pages that never show hidden tests.
 
-Test cells show only their visible part; an error raised inside a hidden test
-keeps its exception type and message but loses the traceback lines that would
-quote the hidden code. Feedback is written for every student, including those
-whose submission could not be graded (their page says why).
+Each page (see ``feedback_page.py``) opens with the score and a row per question, titled
+by the exercise's headings: a failed visible test shows the failing line and its message,
+a failed hidden test only its message. Below comes the notebook as graded: test cells show
+only their visible part, traceback frames and printed lines that would quote hidden code
+are replaced by a note, and no path of the grading machine remains. A student whose
+submission could not be graded gets a page that says why and what to do.
 """
 from __future__ import annotations
 
 import html
 import json
 import re
+from pathlib import Path
 
 from .course import Course, CourseError
-from .records import Record, load_records
+from .records import load_records
 from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 HIDDEN_NOTE = "[this part of the traceback is inside a test cell and is not shown]"
 HIDDEN_LINE = "[a line from a test cell is not shown]"
+SITE_PACKAGES = re.compile(r"(?:/[^\s\"'<>:]+)+?/site-packages/")
 
 
 def hidden_lines(source: str) -> list[str]:
@@ -93,22 +97,155 @@ def feedback_notebook(nb: dict, secret_sources: dict[str, str]) -> dict:
     return {**nb, "cells": cells}
 
 
-def summary_html(rec: Record | None) -> str:
-    if rec is None:
-        return "<p>This submission has not been graded.</p>"
-    rows = "".join(f"<tr><td>{html.escape(k.split(':', 1)[1])}</td><td>"
-                   f"{'' if rec.status == 'error' else ('pending' if v is None else f'{v:g}')}"
-                   f"</td><td>{rec.max_scores.get(k, 0):g}</td></tr>" for k, v in rec.scores.items())
-    total = "could not be graded" if rec.total is None else f"{rec.total:g} / {rec.max_total:g}"
-    why = "".join(f"<li>{html.escape(r)}</li>" for r in rec.reasons)
-    return (f"<h2>{html.escape(rec.exercise)}: {html.escape(total)}</h2>"
-            f"<table><tr><th>question</th><th>score</th><th>out of</th></tr>{rows}</table>"
-            + (f"<p>Notes from grading:</p><ul>{why}</ul>" if why else ""))
+def strip_paths(text: str, roots: list[str]) -> str:
+    """``text`` without the grading machine's folders (its Python, course and home paths)."""
+    text = SITE_PACKAGES.sub("site-packages/", text)
+    for root in sorted((r for r in roots if r and len(r) > 1), key=len, reverse=True):
+        text = text.replace(root.rstrip("/") + "/", "")
+    return text
 
 
-def write_feedback(course: Course, exercise: str) -> int:
-    """Write ``feedback/STUDENT/EX/NB.html`` for every graded student; returns the exit code."""
-    from nbconvert import HTMLExporter
+def _clean_paths(outputs: list[dict], roots: list[str]) -> list[dict]:
+    for out in outputs:
+        if out.get("output_type") == "error":
+            out["traceback"] = [strip_paths(str(t), roots) for t in out.get("traceback", [])]
+            out["evalue"] = strip_paths(str(out.get("evalue", "")), roots)
+        elif out.get("output_type") == "stream":
+            out["text"] = strip_paths(str(out.get("text", "")), roots)
+    return outputs
+
+
+def question_titles(release: Path) -> dict[str, str]:
+    """For every graded cell of a released notebook, a title: the heading it sits under ("3. Contributions").
+
+    A test without a heading is named by its docstring; a written answer also gets the first words
+    of the question it answers, and titles that would repeat are numbered.
+    """
+    try:
+        cells = json.loads(release.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    titles, heading, prompt = {}, None, ""
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
+        gid = grade_id_of(cell)
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if cell.get("cell_type") == "markdown" and not gid:
+            found = re.findall(r"^#{2,4}\s+(.*\S)\s*$", source, re.M)
+            if found:
+                heading = re.sub(r"[`*]", "", found[-1])
+            paragraphs = [p for p in re.split(r"\n\s*\n", source) if p.strip() and not p.lstrip().startswith("#")]
+            prompt = " ".join(paragraphs[-1].split()) if paragraphs else ""
+            prompt = re.sub(r"[`*]", "", re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "…", prompt)).strip()
+        if not (gid and meta.get("grade")):
+            continue
+        doc = re.match(r'\s*(?:"""|\'\'\')\s*(.+?)\s*(?:"""|\'\'\'|$)', source)
+        title = heading or (doc.group(1).rstrip(".") if doc and cell.get("cell_type") == "code" else gid)
+        if meta.get("solution") and prompt:  # a written answer: say which question
+            title = f"{title}: {prompt if len(prompt) <= 70 else prompt[:67].rstrip() + '…'}"
+        titles[gid] = title
+    seen: dict[str, int] = {}
+    for gid, title in titles.items():
+        seen[title] = seen.get(title, 0) + 1
+    numbered: dict[str, int] = {}
+    for gid, title in list(titles.items()):
+        if seen[title] > 1:
+            numbered[title] = numbered.get(title, 0) + 1
+            titles[gid] = f"{title} ({numbered[title]})"
+    return titles
+
+
+def _failure(raw: list[dict], clean: list[dict], source: str, count: int | None) -> str | None:
+    """What a failed test cell says to the student: the failing line when it is visible, and the message.
+
+    The line number comes from the unscrubbed traceback (``raw``); only the line itself, taken from
+    the test's visible part, and the scrubbed message (``clean``) are shown.
+    """
+    errors = [o for o in clean if o.get("output_type") == "error"]
+    if not errors:
+        return None
+    error = errors[0]
+    message = '<span class="fg-msg">' + html.escape(f"{error.get('ename')}: {error.get('evalue')}".strip(": ")) + "</span>"
+    raw_errors = [o for o in raw if o.get("output_type") == "error"]
+    text = "\n".join(ANSI.sub("", str(t)) for t in (raw_errors[0] if raw_errors else error).get("traceback", []))
+    visible_end = len(source.splitlines())
+    marker = re.search(r"^[ \t]*###[ \t]*BEGIN HIDDEN TESTS", source, re.M)
+    if marker:
+        visible_end = source[:marker.start()].count("\n")
+    lines = [int(n) for n in re.findall(rf"ipython-input-{count}-\w+>?\"?(?::|, line )(\d+)", text)] if count else []
+    if lines and lines[-1] <= visible_end:
+        code = source.splitlines()[lines[-1] - 1].strip()
+        return f"line {lines[-1]}: <code>{html.escape(code)}</code><br>{message}"
+    if marker and (not lines or lines[-1] > visible_end):
+        return f"a hidden test failed: {message}" if error.get("evalue") else "a hidden test failed (its message is empty)"
+    return message
+
+
+def _student_page(args: tuple) -> tuple[str, str | None]:
+    """Write one student's page(s); returns (student, problem or None). Runs in a worker process."""
+    (root, feedback, autograded, exercise, student, rec, templates, titles, roots) = args
+    from .feedback_page import Question, cells_html, error_page_body, page_html
+
+    try:
+        dest = Path(feedback) / student / exercise
+        dest.mkdir(parents=True, exist_ok=True)
+        for tpl in templates:
+            path = Path(autograded) / student / exercise / f"{tpl.name}.ipynb"
+            title = titles.get(tpl.name, {}).get("__title__", exercise)
+            who = html.escape(student) + (f" ({html.escape(rec.name)})" if getattr(rec, "name", None) else "")
+            when = f" · submitted {html.escape(rec.timestamp)}" if rec.timestamp else ""
+            if rec.status == "error" or not path.is_file():
+                body = error_page_body(rec.reasons)
+                total, status = "could not be graded", "error"
+            else:
+                nb = json.loads(path.read_text(encoding="utf-8"))
+                secrets = {c.grade_id: c.source for c in tpl.cells if c.kind == "test"}
+                count = {grade_id_of(c): c.get("execution_count") for c in nb.get("cells", [])}
+                raw = {grade_id_of(c): c.get("outputs", []) for c in nb.get("cells", []) if grade_id_of(c)}
+                clean = feedback_notebook(nb, secrets)
+                for cell in clean["cells"]:
+                    if cell.get("cell_type") == "code":
+                        cell["outputs"] = _clean_paths(cell.get("outputs", []), roots)
+                by_id = {grade_id_of(c): c for c in clean["cells"] if grade_id_of(c)}
+                questions = []
+                for cell in tpl.graded():
+                    key = f"{tpl.name}:{cell.grade_id}"
+                    q = Question(titles.get(tpl.name, {}).get(cell.grade_id, cell.grade_id), rec.scores.get(key),
+                                 cell.points, cell.kind)
+                    ran = by_id.get(cell.grade_id)
+                    if cell.kind == "test" and ran is not None and (q.score or 0) < cell.points:
+                        why = _failure(raw.get(cell.grade_id, []), ran.get("outputs", []), cell.source,
+                                       count.get(cell.grade_id))
+                        if why:
+                            q.why.append(why)
+                    questions.append(q)
+                from .feedback_page import questions_table
+                notes = "".join(f"<li>{html.escape(r)}</li>" for r in rec.reasons)
+                labels = {i: {"test": "tests (hidden tests are not shown)", "answer": "your answer",
+                              "manual": "your written answer", "locked": "given code"}.get(
+                                  next((c.kind for c in tpl.cells if c.grade_id == grade_id_of(cell)), ""), "")
+                          for i, cell in enumerate(clean["cells"]) if grade_id_of(cell)}
+                body = (questions_table(questions)
+                        + (f"<h2>Notes from grading</h2><ul>{notes}</ul>" if notes else "")
+                        + "<h2>Your notebook, as graded</h2>"
+                        + cells_html(clean["cells"], {i: t for i, t in labels.items() if t}))
+                total = f"{rec.total:g} / {rec.max_total:g} points"
+                pending = sum(1 for q in questions if q.score is None)
+                if pending:
+                    total += f" ({pending} written answer{'s' if pending > 1 else ''} still to be graded)"
+                status = rec.status
+            page = page_html(f"{title}", f"Feedback for {who}{when}", status, total, body)
+            (dest / f"{tpl.name}.html").write_text(page, encoding="utf-8", errors="backslashreplace")
+        return student, None
+    except Exception as exc:  # one student's page never stops the class's
+        return student, f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def write_feedback(course: Course, exercise: str, jobs: int | None = None) -> int:
+    """Write ``feedback/STUDENT/EX/NB.html`` for every graded student (in parallel); returns the exit code."""
+    import os
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
 
     from .gradebook_io import open_gradebook
     from .template import load_templates
@@ -119,42 +256,28 @@ def write_feedback(course: Course, exercise: str) -> int:
         raise CourseError(f"nothing graded for {exercise}: run `course grade {exercise}` first")
     with open_gradebook(course) as gb:
         templates = load_templates(gb, exercise, course.source)
-    exporter = HTMLExporter(template_name="lab")
-    secrets = {tpl.name: {c.grade_id: c.source for c in tpl.cells if c.kind == "test"} for tpl in templates}
-    written = 0
-    failed = []
-    for student, rec in sorted(records.items()):
+    titles = {}
+    for tpl in templates:
+        release = course.release / exercise / f"{tpl.name}.ipynb"
+        titles[tpl.name] = question_titles(release)
         try:
-            written += _student_pages(course, exercise, student, rec, templates, secrets, exporter)
-        except Exception as exc:  # one student's page never stops the class's
-            failed.append(f"{student}: {type(exc).__name__}: {str(exc)[:200]}")
-    print(f"wrote {written} feedback file(s) under {course.feedback}")
+            first = json.loads(release.read_text(encoding="utf-8"))["cells"][0]
+            heading = re.search(r"^#\s+(.*\S)", "".join(first["source"]), re.M)
+            titles[tpl.name]["__title__"] = heading.group(1) if heading else exercise
+        except (OSError, ValueError, KeyError, IndexError):
+            titles[tpl.name]["__title__"] = exercise
+    roots = [str(course.root.resolve()), sys.prefix, sys.base_prefix, os.path.expanduser("~")]
+    tasks = [(course.root, course.feedback, course.autograded, exercise, student, rec, templates, titles, roots)
+             for student, rec in sorted(records.items())]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(tasks) > 4:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_student_page, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+    else:
+        results = [_student_page(t) for t in tasks]
+    failed = [f"{student}: {problem}" for student, problem in results if problem]
+    written = len(results) - len(failed)
+    print(f"wrote feedback for {written} student(s) under {course.feedback}")
     for line in failed:
         print(f"  no feedback page for {line}")
     return 1 if failed else 0
-
-
-def _student_pages(course: Course, exercise: str, student: str, rec: Record, templates: list,
-                   secrets: dict, exporter) -> int:
-    import nbformat
-
-    written = 0
-    dest = course.feedback / student / exercise
-    dest.mkdir(parents=True, exist_ok=True)
-    head = summary_html(rec)
-    for tpl in templates:
-        path = course.autograded / student / exercise / f"{tpl.name}.ipynb"
-        if rec.status == "error" or not path.is_file():
-            body = "<p>Your submission could not be run, so there is no graded notebook.</p>"
-        else:
-            nb = feedback_notebook(json.loads(path.read_text(encoding="utf-8")), secrets[tpl.name])
-            body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
-        page = body
-        if "<body" in page:
-            start = page.index(">", page.index("<body")) + 1
-            page = page[:start] + f"<div style='margin:1em'>{head}</div>" + page[start:]
-        else:
-            page = f"<html><body>{head}{page}</body></html>"
-        (dest / f"{tpl.name}.html").write_text(page, encoding="utf-8", errors="backslashreplace")
-        written += 1
-    return written

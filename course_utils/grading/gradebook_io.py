@@ -58,7 +58,11 @@ def register_assignment(course: Course, exercise: str) -> None:
 
 def write_record(gb, record: Record, timestamp: str | None) -> float:
     """Store one student's scores; returns seconds late (0 when on time or unknown)."""
-    gb.update_or_create_student(record.student)
+    if record.name:  # "Jane Smith" -> first and last name; a Canvas "smithjane" stays whole as the last name
+        first, _, last = record.name.rpartition(" ")
+        gb.update_or_create_student(record.student, first_name=first or None, last_name=last)
+    else:
+        gb.update_or_create_student(record.student)
     if timestamp:
         sub = gb.update_or_create_submission(record.exercise, record.student, timestamp=timestamp)
     else:

@@ -46,6 +46,9 @@ class Record:
     timestamp: str | None = None
     seconds_late: float = 0.0
     run_seconds: float = 0.0
+    answered: int = -1      # answer cells changed from the release (-1: unknown)
+    answerable: int = 0     # answer cells in the release
+    name: str | None = None  # the student's name, when the LMS download gives it
 
     @property
     def total(self) -> float | None:
@@ -70,10 +73,13 @@ class Record:
 
 
 def load_records(folder: Path) -> dict[str, Record]:
-    """All records in ``folder`` keyed by student id."""
+    """All records in ``folder`` keyed by student id (fields a newer version added get their defaults)."""
+    from dataclasses import fields
+
+    known = {f.name for f in fields(Record)}
     out = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
-            out[data["student"]] = Record(**data)
+            out[data["student"]] = Record(**{k: v for k, v in data.items() if k in known})
     return out

@@ -19,6 +19,7 @@ from .template import NotebookTemplate
 
 __all__ = ["Job", "MAX_NOTEBOOK_BYTES", "MAX_EXTRA_BYTES", "warm_modules", "prepare", "prepare_safely"]
 
+LMS_FILE = "lms.json"  # written by `course collect`: the LMS, the student's name and late marker
 MAX_NOTEBOOK_BYTES = 50 << 20
 MAX_EXTRA_BYTES = 5 << 20
 IMPORT_RE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
@@ -74,7 +75,17 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
     present = [p.name for p in entries if not p.is_symlink() and p.is_file()]
     expected = {f"{t.name}.ipynb" for t in templates}
     others = [n for n in present if n.endswith(".ipynb") and n not in expected]
-    extra = [n for n in present if not n.endswith(".ipynb") and n != "timestamp.txt"]
+    extra = [n for n in present if not n.endswith(".ipynb") and n not in ("timestamp.txt", LMS_FILE)]
+    lms = folder / LMS_FILE
+    if lms.is_file() and not lms.is_symlink() and lms.stat().st_size < 10_000:
+        try:
+            details = json.loads(lms.read_text(encoding="utf-8"))
+        except ValueError:
+            details = {}
+        if isinstance(details, dict):
+            record.name = str(details["name"])[:200] if details.get("name") else None
+            if details.get("late") is True:
+                record.reasons.append(f"late: the {details.get('lms', 'LMS')} download marks it LATE")
     if links:
         record.reasons.append(f"symbolic links are not read: {', '.join(links)}")
     size = 0
@@ -113,6 +124,11 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
             job.notebooks.append((tpl, None))
             continue
         clean = sanitize(cells, tpl)
+        answers = {c.grade_id: c for c in tpl.cells if c.kind in ("answer", "manual")}
+        given = {c.grade_id: c for c in clean.cells if c.grade_id in answers}
+        record.answerable += len(answers)
+        record.answered = max(record.answered, 0) + sum(
+            1 for gid, c in given.items() if c.source.strip() != answers[gid].source.strip())
         record.notes += notes + clean.notes
         record.reasons += clean.flags
         student_code = [c.source for c in clean.cells if c.cell_type == "code" and c.kind not in

@@ -83,7 +83,8 @@ def _solution(name: str) -> str:
 def source_notebook() -> dict:
     """The instructor's notebook with reference answers and hidden tests."""
     cells = [
-        _cell("markdown", "# Fixture exercise\nWrite three small functions."),
+        _cell("markdown", "# Fixture exercise\nWrite three small functions: the projection $W x$, the row norms "
+                          "$\\lVert X_i \\rVert$ and the unit vector\n\n$$u = \\frac{v}{\\lVert v \\rVert}.$$"),
         _cell("code", "import numpy as np"),
     ]
     for name, test in (("project", "test_project"), ("norms", "test_norms"), ("unit", "test_unit")):
