@@ -146,11 +146,18 @@ def main() -> int:
         a, b = runs.values()
         identical = a["scores"] == b["scores"] and len(a["scores"]) == len(students)
         speedup = a["wall_s"] / b["wall_s"]
+        course_root = Path(tmp) / "course"
+        feedback_s, _, rc = measure([sys.executable, "-m", "course_utils.grading", "feedback", ex], course_root)
+        runs["course feedback (all students)"] = {"wall_s": feedback_s, "per_student_s": feedback_s / len(students),
+                                                  "peak_rss_mib": float("nan"), "returncode": rc, "scores": {}}
     print(f"grading benchmark: exercise {ex}, {len(students)} students, {os.cpu_count()} cores")
     print(f"{'method':34s} {'wall s':>8s} {'s/student':>10s} {'peak MiB':>9s}")
     for name, r in runs.items():
         print(f"{name:34s} {r['wall_s']:8.2f} {r['per_student_s']:10.3f} {r['peak_rss_mib']:9.0f}")
     print(f"speed-up {speedup:.1f}x (goal >= 5x); scores identical: {identical}")
+    grade_s = runs["course grade (2 jobs, sandbox)"]["wall_s"]
+    print(f"feedback for the class takes {runs['course feedback (all students)']['wall_s'] / grade_s:.2f}x "
+          "the grading time (goal < 1)")
     results = {"exercise": ex, "students": len(students), "speedup": speedup, "identical": identical,
                "runs": {k: {kk: vv for kk, vv in v.items() if kk != "scores"} for k, v in runs.items()}}
     out = REPO / "bench" / "results"

@@ -38,7 +38,11 @@ def render(fig: Any, scale: int = SHARPNESS) -> bytes:
 
 def drawn_for(controls: dict[str, Any]) -> str:
     """The control values a picture was drawn for (``n=3, tilt=30``), kept on its caption."""
-    return ", ".join(f"{control.description or name}={control.value}" for name, control in controls.items())
+    def shown(control: Any) -> Any:  # what the control displays: a selection slider's label, else its value
+        label = getattr(control, "label", None)
+        return label if isinstance(label, str) else control.value
+
+    return ", ".join(f"{control.description or name}={shown(control)}" for name, control in controls.items())
 
 
 def int_slider(label: str, value: int, low: int, high: int, width: str = "260px") -> Any:
