@@ -92,4 +92,5 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) grading site build .pytest_cache
+	rm -rf "$${FEATURE_GEOMETRY_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/feature-geometry}"
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -86,7 +86,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
     submitted.mkdir(parents=True)
     shutil.copy(repo / "exercises" / "ex01_projection_shapes" / "ex01_projection_shapes.ipynb", submitted)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTEST"))}
-    env.update(HOME=str(home), PATH=f"/usr/local/bin:/usr/bin:/bin")
+    env.update(HOME=str(home), PATH="/usr/local/bin:/usr/bin:/bin")
     ran = []
     for command in readme_commands():
         if LONG_RUNNING.match(command):

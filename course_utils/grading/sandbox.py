@@ -163,6 +163,8 @@ def worker_env() -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
         "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "PYTHONHASHSEED": "0",
+        # the model's on-disk cache (about 540 MB) would not fit the sandbox's /tmp: load without it
+        "FEATURE_GEOMETRY_CACHE": "off",
     }
 
 
@@ -178,6 +180,7 @@ def judge_env() -> dict[str, str]:
         if os.environ.get(key):
             env[key] = os.environ[key]
     env["HOME"] = env["TMPDIR"] = tempfile.gettempdir()
+    env.pop("FEATURE_GEOMETRY_CACHE")  # the judge may keep the expanded model on disk (host side)
     env["IPYTHONDIR"] = os.path.join(env["TMPDIR"], f"course-judge-ipython-{os.getuid()}")
     env["MPLCONFIGDIR"] = os.path.join(env["TMPDIR"], f"course-judge-mpl-{os.getuid()}")
     return env

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .cache import WeightCache
 from .config import SmolLMConfig, config_from_gguf
 from .gguf_fields import open_gguf, read_field
 from .inputs import check_token_ids
@@ -57,6 +58,14 @@ def display_name(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
+class _Fields:
+    """Metadata already read (from the file or the cache), in the shape ``read_field`` expects."""
+
+    def __init__(self, fields: dict, headers: dict) -> None:
+        self.fields = fields
+        self.tensors = [type("Header", (), {"name": n, "shape": tuple(s)})() for n, s in headers.items()]
+
+
 class SmolLM:
     """A real small language model, read from a GGUF file, run in numpy.
 
@@ -75,21 +84,49 @@ class SmolLM:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._reader = open_gguf(self.path)
-        self.config: SmolLMConfig = config_from_gguf(self._reader, {t.name for t in self._reader.tensors})
+        self._file = None
+        stored = WeightCache.for_model(self.path)
+        if stored is not None and stored.complete():
+            try:  # a cache from an earlier load: no GGUF parsing, no dequantizing
+                self._from_cache(stored)
+                return
+            except (OSError, ValueError, KeyError):
+                pass
+        file = self._reader
+        fields, headers = file.fields, {t.name: tuple(t.shape) for t in file.tensors}
+        self._fields = fields
+        self._set_up(config_from_gguf(file, set(headers)), tokenizer_from_gguf(file), file, None)
+        if stored is not None and stored.build(self._weights, self.tokenizer, fields, headers):
+            self._weights = WeightStore(None, self.config, stored)
+        self._fields = {k: v for k, v in fields.items() if k not in _BULKY_FIELDS}
+
+    def _from_cache(self, stored: WeightCache) -> None:
+        meta = stored.meta()
+        fields = meta["fields"]
+        self._fields = fields
+        holder = _Fields(fields, meta["headers"])
+        tokenizer = SmolTokenizer.from_json(stored.tokenizer_json(), meta["tokenizer"])
+        self._set_up(config_from_gguf(holder, set(meta["headers"])), tokenizer, None, stored)
+
+    def _set_up(self, config: SmolLMConfig, tokenizer: SmolTokenizer, file: Any, stored: Any) -> None:
         readable = display_name(self.path)
         if readable:  # "SmolLM2-135M-Instruct" rather than the file's "Smollm2 135M 8k Lc100K Mix1 Ep2"
-            self.config = dataclasses.replace(self.config, name=readable)
-        cfg = self.config
-        if not cfg.tied_embeddings:
+            config = dataclasses.replace(config, name=readable)
+        self.config: SmolLMConfig = config
+        if not config.tied_embeddings:
             raise ValueError("this loader expects tied embeddings (no 'output.weight' tensor in the file)")
-        if cfg.rope_dim != cfg.d_head:
-            raise ValueError(f"partial RoPE is not supported (rope_dim={cfg.rope_dim}, d_head={cfg.d_head})")
-        self.tokenizer: SmolTokenizer = tokenizer_from_gguf(self._reader)
-        for key in _BULKY_FIELDS:  # parsed vocabulary lists take ~150 MB; the tokenizer holds its own copy
-            self._reader.fields.pop(key, None)
-        self._weights = WeightStore(self._reader, cfg)
+        if config.rope_dim != config.d_head:
+            raise ValueError(f"partial RoPE is not supported (rope_dim={config.rope_dim}, d_head={config.d_head})")
+        self.tokenizer: SmolTokenizer = tokenizer
+        self._weights = WeightStore(file, config, stored)
         self._blocks: list[tuple[np.ndarray, ...]] | None = None
+
+    @property
+    def _reader(self) -> Any:
+        """The open GGUF file (parsed on first use: a cached model never needs it)."""
+        if self._file is None:
+            self._file = open_gguf(self.path)
+        return self._file
 
     def __repr__(self) -> str:
         c = self.config
@@ -104,11 +141,11 @@ class SmolLM:
         The vocabulary lists (``tokenizer.ggml.tokens`` / ``merges`` / ``token_type``) are dropped after
         the tokenizer is built; use ``model.tokenizer`` for those.
         """
-        return read_field(self._reader, key)
+        return read_field(_Fields(self._fields, {}), key)
 
     def metadata_keys(self) -> list[str]:
         """Metadata keys available through :meth:`metadata`."""
-        return list(self._reader.fields)
+        return list(self._fields)
 
     # ------------------------------------------------------------------ weights
     def weight_names(self) -> list[str]:

@@ -65,11 +65,33 @@ class SmolTokenizer:
         self._tok.pre_tokenizer = _pre_tokenizer(pre)
         self._tok.decoder = decoders.ByteLevel()
         self._tok.add_special_tokens([AddedToken(tokens[i], special=True, normalized=False) for i in special])
-        self._tokens = tokens
+        self._pre = pre
         self.vocab_size = len(tokens)
         self.bos_id = bos_id
         self.eos_id = eos_id
         self.special_ids = frozenset(special)
+
+    def to_json(self) -> str:
+        """The whole tokenizer in the ``tokenizers`` library's JSON (see :meth:`from_json`)."""
+        return self._tok.to_str()
+
+    def settings(self) -> dict:
+        """What :meth:`from_json` needs besides the JSON: sizes, special ids, pre-tokenizer name."""
+        return {"vocab_size": self.vocab_size, "bos_id": self.bos_id, "eos_id": self.eos_id,
+                "special": sorted(self.special_ids), "pre": self._pre}
+
+    @classmethod
+    def from_json(cls, text: str, settings: dict) -> "SmolTokenizer":
+        """Rebuild a tokenizer saved with :meth:`to_json` and :meth:`settings` (much faster than from GGUF)."""
+        from tokenizers import Tokenizer
+
+        self = cls.__new__(cls)
+        self._tok = Tokenizer.from_str(text)
+        self._pre = settings["pre"]
+        self.vocab_size = int(settings["vocab_size"])
+        self.bos_id, self.eos_id = int(settings["bos_id"]), int(settings["eos_id"])
+        self.special_ids = frozenset(int(i) for i in settings["special"])
+        return self
 
     def encode(self, text: str, add_bos: bool = False) -> list[int]:
         """Token ids for ``text``; no BOS token unless ``add_bos=True``.
@@ -95,7 +117,10 @@ class SmolTokenizer:
 
     def vocab_entry(self, token_id: int) -> str:
         """The raw vocabulary spelling of one token (byte alphabet, e.g. ``'ĠParis'``)."""
-        return self._tokens[int(token_id)]
+        token_id = int(token_id)
+        if not 0 <= token_id < self.vocab_size:
+            raise ValueError(f"token ids must lie in 0..{self.vocab_size - 1}; got {token_id}")
+        return self._tok.id_to_token(token_id)
 
     def __len__(self) -> int:
         return self.vocab_size

@@ -22,7 +22,7 @@ import numpy as np
 
 from .config import SmolLMConfig
 
-__all__ = ["WeightStore", "unpermute_rows", "GLOBAL_NAMES", "LAYER_NAMES"]
+__all__ = ["WeightStore", "Tensor", "unpermute_rows", "GLOBAL_NAMES", "LAYER_NAMES"]
 
 # course name -> (gguf name, kind); kind is "rows" (kept as stored), "linear"
 # (transposed), "q"/"k" (un-permuted, then transposed) or "vector".
@@ -44,11 +44,22 @@ LAYER_NAMES: dict[str, tuple[str, str]] = {
 _LAYER_RE = re.compile(r"^blocks\.(\d+)\.(.+)$")
 
 
-def _dequantize(tensor: Any) -> np.ndarray:
-    """Dequantize one GGUF tensor to float32 in its stored (reversed) shape."""
-    from gguf.quants import dequantize
+class Tensor:
+    """One tensor of an open GGUF file: its header, and its values on demand."""
 
-    return np.asarray(dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
+    def __init__(self, file: Any, info: Any) -> None:
+        self.file, self.info = file, info
+        self.name, self.shape, self.tensor_type = info.name, info.shape, info.tensor_type
+
+    def values(self) -> np.ndarray:
+        from .gguf_file import dequantize
+
+        return dequantize(self.file.raw(self.info), self.tensor_type, self.shape)
+
+
+def _dequantize(tensor: Tensor) -> np.ndarray:
+    """Dequantize one GGUF tensor to float32 in its stored (outermost-first) shape."""
+    return np.asarray(tensor.values(), dtype=np.float32)
 
 
 def unpermute_rows(w: np.ndarray, n_heads: int) -> np.ndarray:
@@ -80,20 +91,26 @@ class WeightStore:
 
     Parameters
     ----------
-    reader : gguf.GGUFReader
-        An open reader on the model file.
+    reader : GGUFFile or None
+        The open model file (``None`` when every weight comes from ``stored``).
     config : SmolLMConfig
         The model's settings (layer and head counts).
+    stored : WeightCache, optional
+        Expanded weights kept on disk from an earlier run (see :mod:`.cache`).
     """
 
-    def __init__(self, reader: Any, config: SmolLMConfig) -> None:
+    def __init__(self, reader: Any, config: SmolLMConfig, stored: Any = None) -> None:
         self._config = config
-        self._tensors = {t.name: t for t in reader.tensors}
+        self._reader = reader
+        self._stored = stored  # a complete WeightCache: weights come from its files, memory-mapped
+        headers = stored.shapes() if stored is not None else {t.name: tuple(t.shape) for t in reader.tensors}
+        self._headers: dict[str, tuple[int, ...]] = headers
+        self._tensors = {t.name: Tensor(reader, t) for t in reader.tensors} if reader is not None else {}
         self._cache: dict[str, np.ndarray] = {}
         self._names = list(GLOBAL_NAMES)
         for i in range(config.n_layers):
             self._names += [f"blocks.{i}.{suffix}" for suffix in LAYER_NAMES]
-        missing = [src for src in (self._source(n)[0] for n in self._names) if src not in self._tensors]
+        missing = [src for src in (self._source(n)[0] for n in self._names) if src not in self._headers]
         if missing:
             raise ValueError(f"the GGUF file lacks tensors the model needs: {missing[:5]}")
 
@@ -119,7 +136,7 @@ class WeightStore:
     def shape(self, name: str) -> tuple[int, ...]:
         """Shape of ``weight(name)``, read from the tensor header (no dequantizing)."""
         gguf_name, kind = self._source(name)
-        stored = tuple(int(d) for d in self._tensors[gguf_name].shape)
+        stored = tuple(int(d) for d in self._headers[gguf_name])
         # header dims are innermost first: (d_in, d_out) for projections, (d_model, vocab) for W_E
         return tuple(reversed(stored)) if kind == "rows" else stored
 
@@ -130,6 +147,11 @@ class WeightStore:
         """
         if name in self._cache:
             return self._cache[name]
+        if self._stored is not None:
+            self._source(name)  # a clear KeyError for a name that is not a weight
+            out = self._stored.load(name)
+            self._cache[name] = out
+            return out
         gguf_name, kind = self._source(name)
         raw = _dequantize(self._tensors[gguf_name])
         if kind == "q":

@@ -7,7 +7,6 @@ appears. The text report and the grade sheets are parsed back.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import shutil
 import zipfile
