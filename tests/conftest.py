@@ -4,9 +4,12 @@ from pathlib import Path
 
 # Headless plotting everywhere in the test suite (notebook kernels inherit it).
 os.environ.setdefault("MPLBACKEND", "Agg")
-# One BLAS/OpenMP thread per process: `pytest -n auto` already runs one worker per core.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# BLAS/OpenMP threads per test worker (the policy lives in course_utils/threads.py): set before
+# anything imports NumPy; notebook kernels and subprocesses inherit them.
+from course_utils.threads import PER_TEST_WORKER, single_thread_env  # noqa: E402
+
+for _var, _value in single_thread_env(PER_TEST_WORKER).items():
+    os.environ.setdefault(_var, _value)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 

@@ -17,6 +17,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..threads import GRADING, single_thread_env
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 TMP_BYTES = 512 << 20   # the sandbox's /tmp: the student's working folder and scratch files
 SHM_BYTES = 64 << 20    # /dev/shm
@@ -160,7 +162,7 @@ def worker_env() -> dict[str, str]:
     """
     return {
         "PATH": SANDBOX_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        **single_thread_env(GRADING),
         "MPLBACKEND": "Agg", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
         "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "PYTHONHASHSEED": "0",
         # the model's on-disk cache (about 540 MB) would not fit the sandbox's /tmp: load without it

@@ -22,6 +22,8 @@ from typing import Optional, Union
 
 import numpy as np
 
+from ..threads import TOY_TRAINING
+
 from .data import SparseFeatures
 from .grads import LossGrad
 from .model import SeedLike, ToyModel, as_generator
@@ -113,7 +115,7 @@ def train(
     log_every: int = 100,
     snapshot_every: Optional[int] = None,
     prefetch: Optional[bool] = None,
-    blas_threads: Optional[int] = 1,
+    blas_threads: Optional[int] = TOY_TRAINING,
 ) -> TrainResult:
     """Train ``model`` in place on sparse synthetic features or a fixed dataset.
 
