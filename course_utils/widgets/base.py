@@ -21,7 +21,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DPI", "SHARPNESS", "render", "drawn_for", "assemble", "int_slider", "float_slider", "build_controls"]
+__all__ = ["DPI", "SHARPNESS", "render", "drawn_for", "assemble", "int_slider", "float_slider", "build_controls",
+           "values_of", "caption_of"]
 
 #: CSS pixels per inch of an explorer's picture (the figure size in inches sets its size on screen).
 DPI = 90
@@ -62,6 +63,16 @@ def float_slider(label: str, value: float, low: float, high: float, step: float,
                                continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
                                style={"description_width": "initial"},
                                layout=widgets.Layout(width=width, min_width="200px"))
+
+
+def values_of(controls: dict[str, Any]) -> dict[str, Any]:
+    """The controls' current values by name (what a lesson's callback receives as keyword arguments)."""
+    return {name: control.value for name, control in controls.items()}
+
+
+def caption_of(describe: Callable[..., str] | None, controls: dict[str, Any]) -> str:
+    """The lesson's text for the current values (``describe(**values)``), or '' without one."""
+    return describe(**values_of(controls)) if describe is not None else ""
 
 
 def build_controls(spec: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import assemble, build_controls
+from .base import assemble, build_controls, caption_of, values_of
 
 __all__ = ["bottleneck_explorer", "polarizer_explorer"]
 
@@ -36,16 +36,13 @@ def bottleneck_explorer(compute: Callable[..., Mapping[str, Any]],
     """
     built = build_controls(controls)
 
-    def settings() -> dict[str, Any]:
-        return {name: control.value for name, control in built.items()}
-
     def draw(axes: Any) -> str:
         from course_utils.plots import plot_point_clouds, plot_projection_to_line
 
-        out = compute(**settings())
+        out = compute(**values_of(built))
         plot_projection_to_line(out["points"], out["w_down"], out["y"], title="Down: 2-D -> 1 number", ax=axes[0])
         plot_point_clouds(out["points"], out["out"], title="Up again: every point lands on a line", ax=axes[1])
-        return describe(**settings()) if describe is not None else ""
+        return caption_of(describe, built)
 
     return assemble(built, draw, (9.4, 4.3), ncols=2, width_ratios=[1.15, 1.0])
 
@@ -71,14 +68,11 @@ def polarizer_explorer(compute: Callable[..., Mapping[str, Any]],
     """
     built = build_controls(controls)
 
-    def settings() -> dict[str, Any]:
-        return {name: control.value for name, control in built.items()}
-
     def draw(ax: Any) -> str:
         from course_utils.plots import plot_polarizers
 
-        out = compute(**settings())
+        out = compute(**values_of(built))
         plot_polarizers(list(out["angles"]), np.asarray(out["fields"]), ax=ax)
-        return describe(**settings()) if describe is not None else ""
+        return caption_of(describe, built)
 
     return assemble(built, draw, (8.6, 2.8))

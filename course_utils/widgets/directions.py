@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import assemble, build_controls, float_slider, int_slider
+from .base import assemble, build_controls, caption_of, float_slider, int_slider, values_of
 
 __all__ = ["directions_explorer", "equalizer_explorer"]
 
@@ -105,15 +105,12 @@ def equalizer_explorer(recover: Callable[..., tuple[np.ndarray, np.ndarray]],
     """
     built = build_controls(controls)
 
-    def settings() -> dict[str, Any]:
-        return {name: control.value for name, control in built.items()}
-
     def draw(ax: Any) -> str:
         from course_utils.plots import plot_equalizer
 
-        original, recovered = recover(**settings())
+        original, recovered = recover(**values_of(built))
         plot_equalizer(original, recovered, labels=labels, title=title, ax=ax)
-        return describe(**settings()) if describe is not None else ""
+        return caption_of(describe, built)
 
-    n_knobs = np.size(recover(**settings())[0])
+    n_knobs = np.size(recover(**values_of(built))[0])
     return assemble(built, draw, (min(max(6.0, 0.32 * n_knobs + 2.0), 10.2), 3.4))

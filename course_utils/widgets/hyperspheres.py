@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import assemble, build_controls, int_slider
+from .base import assemble, build_controls, caption_of, int_slider, values_of
 
 __all__ = ["softmax_explorer", "lens_explorer"]
 
@@ -37,18 +37,15 @@ def softmax_explorer(compute: Callable[..., Mapping[str, Any]],
     """
     built = build_controls(controls)
 
-    def settings() -> dict[str, Any]:
-        return {name: control.value for name, control in built.items()}
-
     def draw(axes: Any) -> str:
         from course_utils.plots import plot_token_bars, plot_token_vectors
 
-        out = compute(**settings())
+        out = compute(**values_of(built))
         probs = np.asarray(out["probs"], dtype=float)
         plot_token_vectors(out["E"], out["labels"], out["h"], title="Tokens and h", ax=axes[0])
         plot_token_bars(out["labels"], probs, highlight=int(np.argmax(probs)), title="softmax(logits / T)",
                         ylabel="probability", ylim=(0, 1.1), ax=axes[1])
-        return describe(**settings()) if describe is not None else ""
+        return caption_of(describe, built)
 
     return assemble(built, draw, (9.0, 4.0), ncols=2, width_ratios=[1.0, 1.1])
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import assemble, build_controls
+from .base import assemble, build_controls, caption_of, values_of
 
 __all__ = ["zones_explorer"]
 
@@ -46,13 +46,10 @@ def zones_explorer(compute: Callable[..., Mapping[str, np.ndarray]],
     """
     built = build_controls(controls)
 
-    def settings() -> dict[str, Any]:
-        return {name: control.value for name, control in built.items()}
-
     def draw(axes: Any) -> str:
         from course_utils.plots import plot_latent_zones, plot_plane_in_orthant
 
-        zones = compute(**settings())
+        zones = compute(**values_of(built))
         names = list(labels)[: np.shape(zones["W"])[1]] if labels is not None else None
         first = axes if not with_plane else axes[0]
         plot_latent_zones(zones["xs"], zones["ys"], zones["active"], zones["W"], labels=names, ax=first,
@@ -61,7 +58,7 @@ def zones_explorer(compute: Callable[..., Mapping[str, np.ndarray]],
             axis_names = tuple(labels[:3]) if labels is not None else ("x₀", "x₁", "x₂")
             plot_plane_in_orthant(zones["plane"], zones["plane_active"], keep=zones.get("plane_keep"),
                                   labels=axis_names, ax=axes[1], title="The plane in three output coordinates")
-        return describe(**settings()) if describe is not None else ""
+        return caption_of(describe, built)
 
     if not with_plane:
         return assemble(built, draw, (5.0, 4.6))
