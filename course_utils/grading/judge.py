@@ -42,7 +42,8 @@ __all__ = ["Judge", "ProtocolError", "free_names", "rebuild_exception", "run_jud
 
 
 
-_JUDGE_FILE = os.path.abspath(__file__)
+# how the judge's own frames are named in tracebacks (IPython may shorten the folder to "~")
+_JUDGE_FILE = os.path.join(os.path.basename(os.path.dirname(os.path.abspath(__file__))), "judge.py")
 
 
 class ProtocolError(RuntimeError):

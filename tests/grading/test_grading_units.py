@@ -151,14 +151,15 @@ def test_feedback_hides_hidden_tests_and_their_tracebacks():
     assert hidden_lines(TEST_SRC) == ["assert f(2) == 2  # hidden-one"]
 
 
-@pytest.mark.parametrize("path, student, name", [
-    ("smithjane_12345_67890_ex01.ipynb", "12345", "ex01.ipynb"),
-    ("doejohn_LATE_23456_1_ex01-1.ipynb", "23456", "ex01-1.ipynb"),
-    ("Jane Smith_777_assignsubmission_file_/ex01.ipynb", "777", "ex01.ipynb"),
-    ("s001/ex01.ipynb", "s001", "ex01.ipynb"),
+@pytest.mark.parametrize("path, expected", [
+    ("smithjane_12345_67890_ex01.ipynb", ("12345", "ex01.ipynb", "canvas", "smithjane", False)),
+    ("doejohn_LATE_23456_1_ex01-1.ipynb", ("23456", "ex01-1.ipynb", "canvas", "doejohn", True)),
+    ("Jane Smith_777_assignsubmission_file_/ex01.ipynb", ("777", "ex01.ipynb", "moodle", "Jane Smith", False)),
+    ("s001/ex01.ipynb", ("s001", "ex01.ipynb", "folder", None, False)),
 ])
-def test_collect_patterns(path, student, name):
-    assert _match(path, PATTERNS) == (student, name)
+def test_collect_patterns(path, expected):
+    found = _match(path, PATTERNS)
+    assert (found.student, found.file, found.lms, found.name, found.late) == expected
 
 
 def test_collect_rejects_unknown_and_reports(tmp_path, capsys):
@@ -174,7 +175,7 @@ def test_collect_rejects_unknown_and_reports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "readme.txt" in out and "../evil_1_2_exfx.ipynb" in out and "duplicates" in out
     folder = root / "grading" / "submitted" / "12345" / "exfx"
-    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "timestamp.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "lms.json", "timestamp.txt"]
     assert not (tmp_path / "evil_1_2_exfx.ipynb").exists()
 
 
