@@ -138,8 +138,11 @@ def _plots(records: list[Record], stats: list[QuestionStats], kinds: dict[str, s
     left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.3])
     autos = [_auto_manual(r, kinds)[0] for r in graded]
     top = max((_auto_manual(r, kinds)[2] for r in graded), default=1.0) or 1.0
-    left.hist(autos, bins=min(10, max(3, int(top))), range=(0, top), color="#1f6f8b", edgecolor="white")
+    from matplotlib.ticker import MaxNLocator
+
+    left.hist(autos, bins=min(12, max(3, int(top) + 1)), range=(0, top), color="#1f6f8b", edgecolor="white")
     left.set(xlabel="autograded points", ylabel="submissions", title="Scores")
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
     auto = [q for q in stats if q.kind == "auto" and q.scored]
     right.barh([q.title[:28] for q in auto][::-1], [100 * q.full / q.scored for q in auto][::-1], color="#1f6f8b")
     right.set(xlim=(0, 100), xlabel="% with full marks", title="Questions")
