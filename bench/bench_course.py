@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         flag = " ⚠" if r["notebook"].startswith("lessons/") and r["median_s"] > LESSON_BUDGET_S else ""
         lines.append(f"| `{r['notebook']}` | {r['median_s']:.1f}{flag} | {budget} |")
     lines += [f"| **all lessons** | **{total:.0f}** | < {COURSE_BUDGET_S:g} s |",
-              f"| `import course_utils` | {import_s:.2f} | |",
+              f"| `import course_utils`, ms | {import_s * 1000:.1f} | |",
               f"| model: load to first token (`load_model`, encode, forward) | {first_s:.2f} | ≤ 1.0 s warm |"]
     table = "\n".join(lines)
     print("\n" + table)

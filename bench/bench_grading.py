@@ -147,9 +147,9 @@ def main() -> int:
         identical = a["scores"] == b["scores"] and len(a["scores"]) == len(students)
         speedup = a["wall_s"] / b["wall_s"]
         course_root = Path(tmp) / "course"
-        feedback_s, _, rc = measure([sys.executable, "-m", "course_utils.grading", "feedback", ex], course_root)
+        feedback_s, feedback_peak, rc = measure([sys.executable, "-m", "course_utils.grading", "feedback", ex], course_root)
         runs["course feedback (all students)"] = {"wall_s": feedback_s, "per_student_s": feedback_s / len(students),
-                                                  "peak_rss_mib": float("nan"), "returncode": rc, "scores": {}}
+                                                  "peak_rss_mib": feedback_peak, "returncode": rc, "scores": {}}
     print(f"grading benchmark: exercise {ex}, {len(students)} students, {os.cpu_count()} cores")
     print(f"{'method':34s} {'wall s':>8s} {'s/student':>10s} {'peak MiB':>9s}")
     for name, r in runs.items():
