@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from .course import Course, CourseError
-from .records import load_records
+from .records import REVIEW, load_records
 from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -194,8 +194,9 @@ def _student_page(args: tuple) -> tuple[str, str | None]:
             title = titles.get(tpl.name, {}).get("__title__", exercise)
             who = html.escape(student) + (f" ({html.escape(rec.name)})" if getattr(rec, "name", None) else "")
             when = f" · submitted {html.escape(rec.timestamp)}" if rec.timestamp else ""
+            reasons = [r for r in rec.reasons if not r.startswith(REVIEW)]  # the scan's notes are the instructor's
             if rec.status == "error" or not path.is_file():
-                body = error_page_body(rec.reasons)
+                body = error_page_body(reasons)
                 total, status = "could not be graded", "error"
             else:
                 nb = json.loads(path.read_text(encoding="utf-8"))
@@ -220,7 +221,7 @@ def _student_page(args: tuple) -> tuple[str, str | None]:
                             q.why.append(why)
                     questions.append(q)
                 from .feedback_page import questions_table
-                notes = "".join(f"<li>{html.escape(r)}</li>" for r in rec.reasons)
+                notes = "".join(f"<li>{html.escape(r)}</li>" for r in reasons)
                 labels = {i: {"test": "tests (hidden tests are not shown)", "answer": "your answer",
                               "manual": "your written answer", "locked": "given code"}.get(
                                   next((c.kind for c in tpl.cells if c.grade_id == grade_id_of(cell)), ""), "")

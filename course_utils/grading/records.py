@@ -15,6 +15,9 @@ STATUSES = ("graded", "flagged", "error")
 MAX_ID = 100
 ID_CHARS = re.compile(r"^[A-Za-z0-9_.@-]+$")
 
+# Reasons that start with this are the source scan's notes for the instructor: never on a student's page.
+REVIEW = "review: "
+
 
 def id_problem(student: str) -> str | None:
     """Why ``student`` cannot be a student id (it names files and folders), or ``None`` when it can.

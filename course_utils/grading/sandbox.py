@@ -1,10 +1,14 @@
 """How grading workers are started: inside bubblewrap when possible, with a loud fallback.
 
-The bubblewrap sandbox gives each worker a read-only view of ``/``, an empty
-tmpfs over the course folder (and over every grading folder that lives
-elsewhere), the course helper package and the virtual environment mounted back
-read-only, a private ``/tmp`` (the only writable place), a new PID namespace,
-no network, and it dies with the host process.
+The bubblewrap sandbox starts from an empty root and shows each worker only what
+running Python needs, read-only: the system folders (``/usr``, ``/etc`` and the
+``/bin``, ``/lib`` links), the Python installation and virtual environment, and
+the course helper package. Nothing else on the machine exists inside it: not the
+course folder, not another copy of the course, not the home folders, not a
+shared folder such as ``/srv`` or ``/work``. Where the course folder or a
+grading folder lies under a visible folder, an empty tmpfs hides it. The worker
+also gets a private ``/tmp`` (the only writable place), a new PID namespace, no
+network, and it dies with the host process.
 """
 from __future__ import annotations
 
@@ -37,13 +41,13 @@ class ReducedIsolationWarning(UserWarning):
 
 @dataclass
 class SandboxSpec:
-    """What a worker sandbox hides and what it mounts back.
+    """What a worker sandbox shows, and what it hides where a shown folder holds it.
 
     Parameters
     ----------
-    course_root : folder hidden behind an empty tmpfs.
-    hidden : further folders to hide (grading folders outside the course root).
-    readonly : folders under a hidden one that are mounted back read-only.
+    course_root : folder hidden behind an empty tmpfs if a shown folder holds it.
+    hidden : further folders to hide the same way (grading folders, home, another checkout).
+    readonly : the only folders the sandbox shows, read-only, at their own paths.
     mode : ``"bwrap"`` or ``"none"``.
     """
 
@@ -100,30 +104,41 @@ def choose_mode(requested: str = "auto") -> str:
     return "none"
 
 
+SYSTEM_FOLDERS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
 def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> SandboxSpec:
-    """Hide the course root, grading folders and home; mount back the package, venv and Python."""
+    """Show the system folders, Python, the venv and the helper package; hide the course and grading folders."""
     root = course_root.resolve()
     hidden = [p.resolve() for p in extra_hidden if not _under(p, root)]
     home = Path(os.path.expanduser("~"))
     if home.is_dir() and home.resolve() != Path("/") and not _under(root, home):
         hidden.insert(0, home.resolve())
-    # /tmp becomes a private tmpfs in the sandbox, so anything needed from there
-    # (a course, package or venv that lives under /tmp) is mounted back too.
     package = Path(__file__).resolve().parents[1]  # the installed course_utils
     checkout = package.parent
     if (checkout / "pyproject.toml").is_file() and not _under(root, checkout) \
             and not any(_under(checkout, h) for h in hidden) and checkout != Path("/"):
         # An editable install from another checkout: hide it too (its solutions, its gradebook).
         hidden.append(checkout)
-    covered = [root] + hidden + [Path("/tmp").resolve()]
-    wanted = [root / "course_utils", package, WORKER_SCRIPT.parent.resolve(),
-              Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    wanted = [Path(p) for p in SYSTEM_FOLDERS] + [
+        Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
+        package, WORKER_SCRIPT.parent]
     readonly: list[Path] = []
     for path in wanted:
-        if path.exists() and any(_under(path, c) for c in covered) \
-                and not any(_under(path, r) for r in readonly):
-            readonly.append(path)
+        for form in (path.absolute(), path.resolve()):  # as Python names it, and where it really is
+            if (form.exists() or form.is_symlink()) and form != Path("/") and form not in readonly:
+                readonly.append(form)
     return SandboxSpec(root, hidden, readonly, mode)
+
+
+def _shown_under(path: Path, shown: list[Path]) -> bool:
+    return any(_under(path, s) and path != s for s in shown if not s.is_symlink())
+
+
+def _outermost(paths: list[Path]) -> list[Path]:
+    """``paths`` without those another one already shows, outermost first."""
+    return [p for p in sorted(paths, key=lambda p: len(p.parts))
+            if (p.is_symlink() and p.parent == Path("/")) or not _shown_under(p, paths)]
 
 
 def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
@@ -131,19 +146,28 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
     python = [sys.executable, "-u", str(WORKER_SCRIPT.resolve()), str(control_fd)]
     if spec.mode != "bwrap":
         return python + ["plain"]
+    hidden = spec.hidden + [spec.course_root]
+    # Folders shown from the start, outermost first; those inside a hidden folder or inside /tmp
+    # (which becomes the sandbox's own) come back after it.
+    outer = [p for p in spec.readonly if not any(_under(p, h) for h in hidden + [Path("/tmp")])]
+    inner = _outermost([p for p in spec.readonly if p not in outer])
+    cmd = [bwrap_path() or "bwrap"]
+    for path in _outermost(outer):
+        if path.is_symlink() and path.parent == Path("/"):  # /bin -> usr/bin on merged-/usr systems
+            cmd += ["--symlink", os.readlink(path), str(path)]
+        else:
+            cmd += ["--ro-bind", str(path), str(path)]
+    covered = [h for h in hidden if _shown_under(h, outer)]
     # tmpfs pages live in the host's memory outside the student's memory limit: each writable
     # place is sized, and /dev itself is read-only (its device nodes still work).
-    cmd = [bwrap_path() or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
-           "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc",
-           "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
-    for path in spec.hidden + [spec.course_root]:
-        if path.exists():
-            cmd += ["--tmpfs", str(path)]
-    for path in spec.readonly:
+    cmd += ["--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+            "--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    for path in covered:
+        cmd += ["--tmpfs", str(path)]
+    for path in inner:
         cmd += ["--ro-bind", str(path), str(path)]
-    for path in spec.hidden + [spec.course_root]:  # empty and read-only: nothing to leave for the next student
-        if path.exists():
-            cmd += ["--remount-ro", str(path)]
+    for path in covered:  # empty and read-only: nothing to leave for the next student
+        cmd += ["--remount-ro", str(path)]
     cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
     for key, value in worker_env().items():
         cmd += ["--setenv", key, value]

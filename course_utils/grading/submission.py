@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course
-from .records import Record
+from .records import REVIEW, Record
 from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
 from .scan import scan_sources
 from .template import NotebookTemplate
@@ -133,7 +133,7 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
         record.reasons += clean.flags
         student_code = [c.source for c in clean.cells if c.cell_type == "code" and c.kind not in
                         ("test", "locked")]
-        record.reasons += [f"review: {why}" for why in scan_sources(student_code)]
+        record.reasons += [f"{REVIEW}{why}" for why in scan_sources(student_code)]
         job.notebooks.append((tpl, clean))
     for name in others:
         record.notes.append(f"unexpected notebook {name} ignored")

@@ -104,6 +104,27 @@ def test_hidden_failures_show_only_their_message(handed_back):
     assert "SECRET-HIDDEN" not in partial
 
 
+def test_review_notes_stay_with_the_instructor(handed_back):
+    """The source scan's notes ("review: inspects frames") are in the instructor's records, never on a
+    student's page: they would tell a cheater what is detected and read as an accusation to others."""
+    from course_utils.grading.course import Course
+    from course_utils.grading.records import REVIEW, load_records
+
+    root, _ = handed_back
+    records = load_records(Course.load(root).status_dir(EXERCISE))
+    flagged = {s: [r for r in rec.reasons if r.startswith(REVIEW)] for s, rec in records.items()}
+    flagged = {s: notes for s, notes in flagged.items() if notes}
+    assert len(flagged) >= 3, sorted(records)  # the class has several students the scan notices
+    for student, notes in flagged.items():
+        page = (root / "grading" / "feedback" / student / EXERCISE / f"{EXERCISE}.html").read_text()
+        assert REVIEW not in page, student
+        assert not [n for n in notes if n.removeprefix(REVIEW) in page], (student, notes)
+    late = [s for s, rec in records.items() if any(r.startswith("late") for r in rec.reasons)]
+    for student in late:  # other notes still reach the student
+        page = (root / "grading" / "feedback" / student / EXERCISE / f"{EXERCISE}.html").read_text()
+        assert "Notes from grading" in page and "late" in page, student
+
+
 def test_text_report_is_aligned_and_separates_written_answers(handed_back):
     _, out = handed_back
     lines = out.splitlines()

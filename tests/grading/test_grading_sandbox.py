@@ -62,13 +62,46 @@ def test_next_student_starts_clean(worker):
 
 def test_course_folder_hidden_and_not_writable(worker):
     w, root = worker
-    code = (f"import os\nprint(sorted(os.listdir({str(root)!r})))\n"
+    code = (f"import os\nprint(os.path.exists({str(root)!r}))\n"
             f"open({str(root / 'solutions' / 'secret.txt')!r})")
     result = w.run([code, f"open({str(root / 'written.txt')!r}, 'w').write('x')"], Limits(timeout=10))
-    assert result.cells[0]["outputs"][0]["text"].strip() == "[]"
+    assert result.cells[0]["outputs"][0]["text"].strip() == "False"  # not even an empty folder
     assert result.cells[0]["outputs"][-1]["ename"] == "FileNotFoundError"
-    assert result.cells[1]["outputs"][-1]["ename"] == "OSError"  # read-only file system
+    assert result.cells[1]["outputs"][-1]["ename"] in ("FileNotFoundError", "OSError")
     assert not (root / "written.txt").exists()
+
+
+def test_nothing_else_on_the_machine_is_visible(worker):
+    """Only system folders, Python and the helper package exist inside: not another copy of the course,
+    not a shared folder, not the repository's own tests or solutions."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    w, _ = worker
+    checkout = Path(sandbox.__file__).resolve().parents[2]
+    shared = Path(tempfile.mkdtemp(prefix="shared-course-", dir="/var/tmp"))
+    try:
+        (shared / "solutions.txt").write_text("reference answers")
+        probes = {"shared": str(shared / "solutions.txt"), "tests": str(checkout / "tests"),
+                  "solutions": str(checkout / "solutions"), "package": str(checkout / "course_utils"),
+                  "home": os.path.expanduser("~")}
+        code = ("import os, json\n"
+                f"print(json.dumps({{k: os.path.exists(v) for k, v in {probes!r}.items()}}))\n"
+                "print(json.dumps(sorted(os.listdir('/'))))")
+        result = w.run([code], Limits(timeout=10))
+        seen, top = (json.loads(line) for line in result.cells[0]["outputs"][0]["text"].splitlines())
+    finally:
+        (shared / "solutions.txt").unlink()
+        shared.rmdir()
+    home_shown = any(str(p).startswith(os.path.expanduser("~") + "/") for p in sandbox.default_spec(
+        checkout, [], "bwrap").readonly)  # a Python installed under home (pyenv) shows that folder only
+    assert seen == {"shared": False, "tests": False, "solutions": False, "package": True, "home": home_shown}
+    allowed = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "tmp"}
+    extra = set(top) - allowed
+    # anything else at the top is only the parent of the Python installation or of the package
+    assert all(any(str(p).startswith(f"/{name}/") for p in sandbox.default_spec(checkout, [], "bwrap").readonly)
+               for name in extra), top
 
 
 def test_network_is_off(worker):

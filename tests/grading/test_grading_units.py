@@ -207,9 +207,20 @@ def test_fallback_warns_loudly(monkeypatch):
 
 
 def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
+    import sys
+    from pathlib import Path
+
     spec = sandbox.default_spec(tmp_path, [tmp_path / "elsewhere"], "bwrap")
     cmd = sandbox.worker_command(spec, 5)
-    assert cmd[cmd.index(str(tmp_path.resolve())) - 1] == "--tmpfs"
+    assert str(tmp_path.resolve()) not in cmd  # not shown at all: nothing to hide
+    assert cmd[1:3] == ["--ro-bind", "/usr"] and "/etc" in cmd
+    # A course that lives inside a shown folder is covered by an empty, read-only tmpfs after that folder
+    # is shown, and the package inside it comes back after that.
+    inside = Path(sys.prefix).resolve() / "a-course"
+    cmd = sandbox.worker_command(sandbox.default_spec(inside, [], "bwrap"), 5)
+    shown = cmd.index(str(Path(sys.prefix).resolve()))
+    assert cmd[cmd.index(str(inside)) - 1] == "--tmpfs" and cmd.index(str(inside)) > shown
+    assert cmd[len(cmd) - cmd[::-1].index(str(inside)) - 2] == "--remount-ro"
     assert "--unshare-all" in cmd and "--die-with-parent" in cmd
     assert cmd[-2:] == ["5", "pidns"]
     with warnings.catch_warnings():
