@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 
+from ..checks import __all__ as CHECKS
+
 WATCHED_MODULES = {"numpy", "np", "math", "builtins", "unittest", "pytest", "course_utils", "sys",
                    "os", "IPython", "nbgrader", "numpy.testing", "npt", "testing", "random"}
 DANGEROUS_CALLS = {
@@ -26,6 +28,9 @@ SUSPICIOUS_IMPORTS = {"ctypes": "loads native code (ctypes)", "inspect": "inspec
                       "unittest.mock": "monkeypatches objects (unittest.mock)",
                       "multiprocessing": "starts processes (multiprocessing)"}
 SUSPICIOUS_WORDS = ("gradebook", "nbgrader", "solutions/", "autograded", "submitted/")
+# The checks the exercises' test cells call: a student who defines one of these names is trying to
+# replace what the tests use.
+CHECK_HELPERS = frozenset(CHECKS)
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -56,8 +61,13 @@ class _Scanner(ast.NodeVisitor):
         if text not in self.found:
             self.found.append(text)
 
+    def rebinds(self, name: str | None) -> None:
+        if name in CHECK_HELPERS:
+            self.add(f"redefines the test helper {name}")
+
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.rebinds(alias.asname)
             self.aliases.add(alias.asname or alias.name.split(".")[0])
             for mod, why in SUSPICIOUS_IMPORTS.items():
                 if alias.name == mod or alias.name.startswith(mod + "."):
@@ -66,6 +76,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         mod = node.module or ""
         for alias in node.names:
+            if mod != "course_utils.checks" or alias.asname not in (None, alias.name):
+                self.rebinds(alias.asname or alias.name)
             full = f"{mod}.{alias.name}"
             if mod in ("numpy", "numpy.testing", "os", "sys", "builtins", "course_utils") or \
                     full in ("numpy.testing",):
@@ -80,6 +92,9 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(target, (ast.Tuple, ast.List)):
             for t in target.elts:
                 self._target(t)
+            return
+        if isinstance(target, ast.Name):
+            self.rebinds(target.id)
             return
         if isinstance(target, ast.Attribute):
             name = _dotted(target)
@@ -118,6 +133,7 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.rebinds(node.name)
         if node.name in ("__eq__", "__ne__", "__bool__", "__array_ufunc__", "__array_function__"):
             self.add(f"defines {node.name} (can make comparisons in tests always succeed)")
         self.generic_visit(node)

@@ -130,6 +130,11 @@ def test_scoring_follows_nbgrader_rules():
     ("import os\nos._exit(0)", "os._exit"),
     ("open('/course/grading/gradebook.db')", "gradebook"),
     ("import ctypes", "ctypes"),
+    ("def check_close(*args, **kwargs):\n    print('passed')", "redefines the test helper check_close"),
+    ("check_equal = lambda *a, **k: None", "redefines the test helper check_equal"),
+    ("from numpy.testing import assert_allclose as check_close", "redefines the test helper check_close"),
+    ("import builtins as check_shape", "redefines the test helper check_shape"),
+    ("from course_utils.checks import check_type as check_raises", "redefines the test helper check_raises"),
 ])
 def test_scan_flags_tricks(code, phrase):
     assert any(phrase in f for f in scan_sources([code])), scan_sources([code])
@@ -137,6 +142,7 @@ def test_scan_flags_tricks(code, phrase):
 
 def test_scan_leaves_ordinary_answers_alone():
     code = ("import numpy as np\n%timeit np.zeros(3)\n"
+            "from course_utils.checks import check_close, check_shape\n"
             "def f(W, x):\n    y = W @ x\n    np.testing.assert_allclose(y, y)\n    return y\n")
     assert scan_sources([code]) == []
 
