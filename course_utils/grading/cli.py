@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", default="questions", choices=["questions", "canvas", "moodle"],
                    help="questions: one column per graded cell (default); canvas / moodle: the LMS's "
                         "gradebook import layout with the total")
+    e.add_argument("--canvas-id", default=None, metavar="N",
+                   help="with --format canvas: the assignment's Canvas id (the number at the end of its address), "
+                        "so that the import updates that assignment")
 
     s = sub.add_parser("report", help="summary: scores, questions, submissions that need a look")
     s.add_argument("exercise")
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             return write_feedback(course, args.exercise)
         if args.command == "export":
             from .export import export
-            return export(course, args.exercise, args.output, args.format)
+            return export(course, args.exercise, args.output, args.format, args.canvas_id)
         if args.command == "report":
             from .report import report
             target = args.html

@@ -70,13 +70,16 @@ MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", 
                  "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
 
 
-def lms_rows(course: Course, exercise: str, fmt: str) -> tuple[list[str], list[list[str]]]:
+def lms_rows(course: Course, exercise: str, fmt: str,
+             canvas_id: str | None = None) -> tuple[list[str], list[list[str]]]:
     """One exercise's totals in an LMS's gradebook-import layout (``canvas`` or ``moodle``).
 
     Canvas: the layout of its gradebook export (Student, ID, SIS User ID, SIS Login ID, Section, then
     one column per assignment, with a "Points Possible" row), which its gradebook import reads back;
     ``ID`` is the Canvas user id from the download's file names. Moodle: the assignment's offline
     grading worksheet, matched on ``Identifier`` ("Participant N", N from the download's folder names).
+    Canvas matches the grade column on the assignment id in its header, ``name (id)``: with
+    ``canvas_id`` the import updates that assignment; without it Canvas offers to create a new one.
     A submission that could not be graded gets an empty grade, never a 0.
     """
     header, rows = export_rows(course, [exercise])
@@ -91,7 +94,7 @@ def lms_rows(course: Course, exercise: str, fmt: str) -> tuple[list[str], list[l
         for row in rows:
             rec = records.get(row[0])
             out.append([(rec.name if rec and rec.name else row[0]), row[0], "", "", "", row[total_i]])
-        return CANVAS_HEADER + [exercise], out
+        return CANVAS_HEADER + [f"{exercise} ({canvas_id})" if canvas_id else exercise], out
     for row in rows:
         rec = records.get(row[0])
         out.append([f"Participant {row[0]}", rec.name if rec and rec.name else "", "", "", row[total_i],
@@ -99,7 +102,20 @@ def lms_rows(course: Course, exercise: str, fmt: str) -> tuple[list[str], list[l
     return MOODLE_HEADER, out
 
 
-def export(course: Course, exercise: str | None, output: Path | None, fmt: str = "questions") -> int:
+def pending_warning(header: list[str], rows: list[list[str]]) -> str | None:
+    """A warning when written answers are still ungraded: the totals count them as 0 until they are."""
+    cols = [i for i, name in enumerate(header) if name.endswith("pending manual")]
+    waiting = {row[0]: sum(int(row[i] or 0) for i in cols) for row in rows}
+    waiting = {student: n for student, n in waiting.items() if n}
+    if not waiting:
+        return None
+    return (f"warning: {len(waiting)} of {len(rows)} students have written answers not graded yet "
+            f"({sum(waiting.values())} answers); the totals count them as 0 until they are. Grade them in "
+            f"nbgrader's formgrader (`make teach`, then Manual Grading) and export again.")
+
+
+def export(course: Course, exercise: str | None, output: Path | None, fmt: str = "questions",
+           canvas_id: str | None = None) -> int:
     exercises = [exercise] if exercise else [e for e in course.exercises()
                                              if course.status_dir(e).is_dir()]
     if exercise:
@@ -111,7 +127,18 @@ def export(course: Course, exercise: str | None, output: Path | None, fmt: str =
     if fmt != "questions" and len(exercises) != 1:
         raise CourseError(f"--format {fmt} writes one exercise: name it, e.g. `course export ex01_projection_shapes "
                           f"--format {fmt}`")
-    header, rows = export_rows(course, exercises) if fmt == "questions" else lms_rows(course, exercises[0], fmt)
+    if canvas_id is not None and (fmt != "canvas" or not canvas_id.isdigit()):
+        raise CourseError("--canvas-id goes with --format canvas and is the number at the end of the "
+                          "assignment's Canvas address (…/assignments/12345)")
+    questions = export_rows(course, exercises)
+    header, rows = questions if fmt == "questions" else lms_rows(course, exercises[0], fmt, canvas_id)
+    warning = pending_warning(*questions)
+    if warning:
+        print(warning, file=sys.stderr)
+    if fmt == "canvas" and not canvas_id:
+        print(f"note: the grade column is named {exercise!r} with no Canvas assignment id, so Canvas will offer "
+              "to create a new assignment; to update an existing one, pass --canvas-id with the number at the "
+              "end of its address", file=sys.stderr)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)

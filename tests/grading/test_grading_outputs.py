@@ -171,9 +171,19 @@ def test_lms_names_late_markers_and_import_files(released_course, tmp_path):
     assert "23456: flagged: late: the canvas download marks it LATE" in done.stdout
 
     out = root / "canvas.csv"
-    assert course_cmd(root, "export", EXERCISE, "--format", "canvas", "-o", str(out)).returncode == 0
+    done = course_cmd(root, "export", EXERCISE, "--format", "canvas", "-o", str(out))
+    assert done.returncode == 0
+    # written answers not graded yet (the two who wrote one; an untouched answer scores 0), and a column
+    # Canvas cannot match to an assignment: both said aloud
+    assert "2 of 3 students have written answers not graded yet" in done.stderr
+    assert "--canvas-id" in done.stderr
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", EXERCISE]
+    done = course_cmd(root, "export", EXERCISE, "--format", "canvas", "--canvas-id", "4242", "-o", str(out))
+    assert done.returncode == 0 and "--canvas-id" not in done.stderr
+    assert next(csv.reader(out.open()))[-1] == f"{EXERCISE} (4242)"
+    done = course_cmd(root, "export", EXERCISE, "--format", "moodle", "--canvas-id", "4242")
+    assert done.returncode != 0 and "--canvas-id goes with --format canvas" in done.stdout + done.stderr
     assert rows[1][0] == "Points Possible" and rows[1][5] == "6"
     by_id = {r[1]: r for r in rows[2:]}
     assert by_id["12345"][0] == "smithjane" and by_id["12345"][5] == "5"
