@@ -67,3 +67,10 @@ def test_course_grade_rejects_every_mutant(tmp_path, ex):
     assert totals["reference"] == pytest.approx(full), done.stdout
     accepted = [students[s].name for s, total in totals.items() if s != "reference" and total >= full]
     assert not accepted, f"{ex}: mutants with full marks under course grade: {accepted}"
+    # Each mutant's feedback says what failed: a message, the failing visible line, or for a hidden
+    # assert without a message, which function it checked and how; never a bare "message is empty".
+    done = course_cmd(course, "feedback", ex)
+    assert done.returncode == 0, done.stdout + done.stderr
+    silent = [students[s].name for s in students if s != "reference" and "its message is empty" in (
+        course / "grading" / "feedback" / s / ex / f"{ex}.html").read_text()]
+    assert not silent, f"{ex}: mutants whose feedback does not say what failed: {silent}"

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from .course import Course, CourseError
+from .hidden_hint import answer_functions, describe_failed_check
 from .records import REVIEW, load_records
 from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
@@ -155,11 +156,13 @@ def question_titles(release: Path) -> dict[str, str]:
     return titles
 
 
-def _failure(raw: list[dict], clean: list[dict], source: str, count: int | None) -> str | None:
+def _failure(raw: list[dict], clean: list[dict], source: str, count: int | None,
+             answers: set[str] = frozenset()) -> str | None:
     """What a failed test cell says to the student: the failing line when it is visible, and the message.
 
     The line number comes from the unscrubbed traceback (``raw``); only the line itself, taken from
-    the test's visible part, and the scrubbed message (``clean``) are shown.
+    the test's visible part, and the scrubbed message (``clean``) are shown. A hidden ``assert``
+    without a message is described instead: which of the ``answers`` functions it checked, and how.
     """
     errors = [o for o in clean if o.get("output_type") == "error"]
     if not errors:
@@ -177,7 +180,11 @@ def _failure(raw: list[dict], clean: list[dict], source: str, count: int | None)
         code = source.splitlines()[lines[-1] - 1].strip()
         return f"line {lines[-1]}: <code>{html.escape(code)}</code><br>{message}"
     if marker and (not lines or lines[-1] > visible_end):
-        return f"a hidden test failed: {message}" if error.get("evalue") else "a hidden test failed (its message is empty)"
+        if error.get("evalue"):
+            return f"a hidden test failed: {message}"
+        hint = describe_failed_check(source, lines[-1], answers) \
+            if lines and error.get("ename") == "AssertionError" else None
+        return html.escape(hint) if hint else "a hidden test failed (its message is empty)"
     return message
 
 
@@ -209,6 +216,7 @@ def _student_page(args: tuple) -> tuple[str, str | None]:
                         cell["outputs"] = _clean_paths(cell.get("outputs", []), roots)
                 by_id = {grade_id_of(c): c for c in clean["cells"] if grade_id_of(c)}
                 questions = []
+                answers = answer_functions([c.source for c in tpl.cells if c.kind == "answer"])
                 for cell in tpl.graded():
                     key = f"{tpl.name}:{cell.grade_id}"
                     q = Question(titles.get(tpl.name, {}).get(cell.grade_id, cell.grade_id), rec.scores.get(key),
@@ -216,7 +224,7 @@ def _student_page(args: tuple) -> tuple[str, str | None]:
                     ran = by_id.get(cell.grade_id)
                     if cell.kind == "test" and ran is not None and (q.score or 0) < cell.points:
                         why = _failure(raw.get(cell.grade_id, []), ran.get("outputs", []), cell.source,
-                                       count.get(cell.grade_id))
+                                       count.get(cell.grade_id), answers)
                         if why:
                             q.why.append(why)
                     questions.append(q)

@@ -259,3 +259,42 @@ def test_sandbox_mounts_back_what_lives_under_tmp(monkeypatch):
         assert package.resolve() in readonly
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+HIDDEN_CELL = """from course_utils.checks import check_close
+def _loop_encode(W, x):
+    return W @ x
+check_close(encode(W_small, x_small), [1.0, 2.0], name="encode")
+### BEGIN HIDDEN TESTS
+Wr, xr = make_case(7)  # SECRET-CASE
+hr = encode(Wr, xr)
+assert np.allclose(hr, _loop_encode(Wr, xr))
+assert not np.shares_memory(hr, xr)
+W, rank = compose(Wr, Wr.T)
+assert np.allclose(W, Wr @ Wr.T) and type(rank) is int
+### END HIDDEN TESTS
+"""
+
+
+@pytest.mark.parametrize("line, names, kinds", [
+    (8, ["`encode`"], ["differ from the expected"]),
+    (9, ["`encode`"], ["shares memory"]),
+    (11, ["`compose`"], ["differ from the expected", "wrong type"]),
+])
+def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
+    """A bare hidden `assert` fails: the feedback names the student's function and the kind of check,
+    never the test's own inputs, helpers or expected values."""
+    from course_utils.grading.feedback import _failure
+
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": "", "traceback": []}
+    raw = [{**error, "traceback": [f"File <ipython-input-4-ab>:{line}\n----> {line} (hidden line)"]}]
+    answers = {"encode", "compose", "decode"}  # what the exercise's answer cells define
+    said = _failure(raw, [error], HIDDEN_CELL, 4, answers)
+    assert said.startswith("a hidden check of ") and all(n in said for n in names) and all(k in said for k in kinds)
+    for secret in ("make_case", "SECRET", "_loop_encode", "Wr", "7", "np.allclose", "Wr.T"):
+        assert secret not in said, secret
+    # a hidden failure that has its own message keeps it; one raised on an unknown line stays generic
+    assert "a hidden test failed: " in _failure(raw, [{**error, "evalue": "compose: rank 3, expected 2"}],
+                                                  HIDDEN_CELL, 4, answers)
+    assert _failure([{**error, "traceback": []}], [error], HIDDEN_CELL, 4,
+                    answers) == "a hidden test failed (its message is empty)"
