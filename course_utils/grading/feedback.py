@@ -12,10 +12,11 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from pathlib import Path
 
 from .course import Course, CourseError
-from .hidden_hint import answer_functions, describe_failed_check
+from .hidden_hint import answer_functions, describe_failed_check, statement_lines
 from .records import REVIEW, load_records
 from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
@@ -177,14 +178,16 @@ def _failure(raw: list[dict], clean: list[dict], source: str, count: int | None,
         visible_end = source[:marker.start()].count("\n")
     lines = [int(n) for n in re.findall(rf"ipython-input-{count}-\w+>?\"?(?::|, line )(\d+)", text)] if count else []
     if lines and lines[-1] <= visible_end:
-        code = source.splitlines()[lines[-1] - 1].strip()
-        return f"line {lines[-1]}: <code>{html.escape(code)}</code><br>{message}"
+        first, last = statement_lines(source, lines[-1])
+        code = textwrap.dedent("\n".join(source.splitlines()[first - 1:min(last, visible_end)])).strip()
+        return f"line {first}: <code>{html.escape(code)}</code><br>{message}"
     if marker and (not lines or lines[-1] > visible_end):
         if error.get("evalue"):
             return f"a hidden test failed: {message}"
         hint = describe_failed_check(source, lines[-1], answers) \
             if lines and error.get("ename") == "AssertionError" else None
-        return html.escape(hint) if hint else "a hidden test failed (its message is empty)"
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(hint)) if hint else \
+            "a hidden test failed (its message is empty)"
     return message
 
 
@@ -200,7 +203,8 @@ def _student_page(args: tuple) -> tuple[str, str | None]:
             path = Path(autograded) / student / exercise / f"{tpl.name}.ipynb"
             title = titles.get(tpl.name, {}).get("__title__", exercise)
             who = html.escape(student) + (f" ({html.escape(rec.name)})" if getattr(rec, "name", None) else "")
-            when = f" · submitted {html.escape(rec.timestamp)}" if rec.timestamp else ""
+            stamp = re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", rec.timestamp or "")  # no microseconds
+            when = f" · submitted {html.escape(stamp)}" if stamp else ""
             reasons = [r for r in rec.reasons if not r.startswith(REVIEW)]  # the scan's notes are the instructor's
             if rec.status == "error" or not path.is_file():
                 body = error_page_body(reasons)

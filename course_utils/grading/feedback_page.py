@@ -42,7 +42,11 @@ table.fg-questions { border-collapse: collapse; width: 100%; margin: 0.8rem 0; f
 .fg-cell pre { background: #f6f8fa; border: 1px solid #e1e5e8; border-radius: 4px; padding: 0.5rem 0.7rem;
                overflow-x: auto; font-size: 0.85rem; margin: 0; }
 .fg-cell .fg-out pre { background: #fff; border-style: dashed; }
+.fg-cell .fg-err pre, .fg-cell .fg-out pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .fg-cell .fg-err pre { background: #fff5f5; border-color: #f1b9b3; }
+.fg-scroll { overflow-x: auto; }
+.fg-questions td:first-child { overflow-wrap: anywhere; }
+.fg-questions td span { white-space: nowrap; }
 .fg-cell .fg-tag { font-size: 0.75rem; color: #5b6770; margin: 0 0 0.15rem; }
 .fg-cell img { max-width: 100%; height: auto; }
 math[display="block"] { margin: 0.6rem 0; }
@@ -117,8 +121,8 @@ def questions_table(questions: list[Question]) -> str:
         why = "".join(f'<div class="fg-why">{w}</div>' for w in q.why)
         rows.append(f"<tr><td>{html.escape(q.title)}{why}</td><td>{_status_word(q)}</td>"
                     f'<td class="fg-num">{score} / {q.points:g}</td></tr>')
-    return ('<table class="fg-questions"><thead><tr><th>question</th><th>result</th>'
-            '<th class="fg-num">points</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+    return ('<div class="fg-scroll"><table class="fg-questions"><thead><tr><th>question</th><th>result</th>'
+            '<th class="fg-num">points</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></div>")
 
 
 def _output_html(out: dict) -> str:

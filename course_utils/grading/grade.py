@@ -60,7 +60,7 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
                 cell.execution_count = out.get("execution_count")
             for index in result.timeouts:
                 if 0 <= index < len(code):
-                    where = code[index].grade_id or f"code cell {index + 1}"
+                    where = code[index].grade_id or f"cell {clean.cells.index(code[index]) + 1} of the notebook"
                     record.reasons.append(f"{where} exceeded the time limit and was interrupted")
             if result.fatal:
                 record.status = "error"
@@ -248,5 +248,9 @@ def _store(course: Course, gb, job: Job) -> None:
 
 
 def _duration(seconds: float) -> str:
-    hours, rest = divmod(int(seconds), 3600)
+    """``2 days 5 h``, ``3 h 12 min`` or ``4 min 10 s``: as precise as a reader needs."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days} day{'s' if days > 1 else ''} {hours} h"
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"

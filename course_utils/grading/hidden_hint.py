@@ -58,6 +58,25 @@ def _kinds(test: ast.AST) -> list[str]:
     return out
 
 
+def _innermost(statements: list[ast.stmt], line: int) -> ast.stmt | None:
+    spanning = [n for n in statements if n.lineno <= line <= (n.end_lineno or n.lineno)]
+    return min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno) if spanning else None
+
+
+def statement_lines(source: str, line: int) -> tuple[int, int]:
+    """First and last line (1-based) of the simple statement of ``source`` that spans ``line``.
+
+    ``(line, line)`` when the source cannot be parsed or no simple statement spans it.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return line, line
+    simple = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and not isinstance(n, COMPOUND)]
+    statement = _innermost(simple, line)
+    return (statement.lineno, statement.end_lineno or statement.lineno) if statement else (line, line)
+
+
 def answer_functions(sources: list[str]) -> set[str]:
     """Names of the functions the exercise asks for: those its answer cells define."""
     names: set[str] = set()
@@ -84,10 +103,9 @@ def describe_failed_check(source: str, line: int, answers: set[str]) -> str | No
         return None
     defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     simple = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and not isinstance(n, COMPOUND)]
-    spanning = [n for n in simple if n.lineno <= line <= (n.end_lineno or n.lineno)]
-    if not spanning:
+    statement = _innermost(simple, line)
+    if statement is None:
         return None
-    statement = min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
     # where each variable of the cell last got its value before the failing statement
     origin: dict[str, list[str]] = {}
     for node in sorted(simple, key=lambda n: n.lineno):

@@ -66,6 +66,21 @@ def attention(records: list[Record]) -> list[tuple[Record, list[str]]]:
     return out
 
 
+def _who(r: Record) -> str:
+    """The student id, with the name the LMS gave when there is one."""
+    return f"{r.student} ({r.name})" if getattr(r, "name", None) else r.student
+
+
+def _bar_label(title: str, width: int = 30) -> str:
+    """A question title on at most two lines of ``width`` characters, shortened with an ellipsis."""
+    import textwrap
+
+    lines = textwrap.wrap(title, width)
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    return "\n".join(lines)
+
+
 def _auto_manual(r: Record, kinds: dict[str, str]) -> tuple[float, float, float, int]:
     auto = sum(v for k, v in r.scores.items() if kinds.get(k, "auto") == "auto" and v is not None)
     manual = sum(v for k, v in r.scores.items() if kinds.get(k) == "manual" and v is not None)
@@ -111,7 +126,7 @@ def report_text(records: list[Record], titles: dict[str, str] | None = None,
         for lo, hi, n in _histogram(autos, top, bins):
             lines.append(f"  {lo:6.1f} - {hi:6.1f} | {str(n).rjust(width)} {'#' * n}")
         lines.append("")
-        rows = [["question", "kind", "points", "full marks", "mean", "pending"]]
+        rows = [["question", "kind", "points", "full marks (of scored)", "mean of scored", "pending"]]
         for q in question_stats(records, titles, kinds):
             title = q.title if len(q.title) <= 48 else q.title[:47] + "…"
             rate = f"{q.full}/{q.scored} ({100 * q.full / q.scored:.0f}%)" if q.scored else "–"
@@ -122,7 +137,7 @@ def report_text(records: list[Record], titles: dict[str, str] | None = None,
     if look:
         lines += ["", "needs attention:"]
         for r, why in look:
-            lines.append(f"  {r.student} [{r.status}]")
+            lines.append(f"  {_who(r)} [{r.status}]")
             lines += [f"      - {w}" for w in why]
     return "\n".join(lines)
 
@@ -134,17 +149,24 @@ def _plots(records: list[Record], stats: list[QuestionStats], kinds: dict[str, s
     from matplotlib.figure import Figure
 
     graded = [r for r in records if r.status != "error"]
-    fig = Figure(figsize=(9.0, 3.2), layout="constrained")
+    n_auto = sum(1 for q in stats if q.kind == "auto" and q.scored)
+    fig = Figure(figsize=(9.0, max(3.2, 0.42 * n_auto + 1.0)), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.3])
     autos = [_auto_manual(r, kinds)[0] for r in graded]
     top = max((_auto_manual(r, kinds)[2] for r in graded), default=1.0) or 1.0
     from matplotlib.ticker import MaxNLocator
 
-    left.hist(autos, bins=min(12, max(3, int(top) + 1)), range=(0, top), color="#1f6f8b", edgecolor="white")
+    if top <= 30 and all(float(a).is_integer() for a in autos):  # whole points: one bar per score
+        left.hist(autos, bins=[k - 0.5 for k in range(int(top) + 2)], color="#1f6f8b", edgecolor="white")
+    else:
+        left.hist(autos, bins=12, range=(0, top), color="#1f6f8b", edgecolor="white")
     left.set(xlabel="autograded points", ylabel="submissions", title="Scores")
     left.yaxis.set_major_locator(MaxNLocator(integer=True))
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
     auto = [q for q in stats if q.kind == "auto" and q.scored]
-    right.barh([q.title[:28] for q in auto][::-1], [100 * q.full / q.scored for q in auto][::-1], color="#1f6f8b")
+    right.barh([_bar_label(q.title) for q in auto][::-1], [100 * q.full / q.scored for q in auto][::-1],
+               color="#1f6f8b")
+    right.tick_params(axis="y", labelsize=8)
     right.set(xlim=(0, 100), xlabel="% with full marks", title="Questions")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=144)
@@ -163,9 +185,10 @@ def report_html(exercise: str, records: list[Record], titles: dict[str, str], ki
         f"<td class='fg-num'>{'–' if q.mean is None else f'{q.mean:.2f}'}</td>"
         f"<td class='fg-num'>{q.pending or ''}</td></tr>" for q in stats)
     table = ('<table class="fg-questions"><thead><tr><th>question</th><th>kind</th><th class="fg-num">points</th>'
-             '<th class="fg-num">full marks</th><th class="fg-num">mean</th><th class="fg-num">pending</th></tr>'
+             '<th class="fg-num">full marks (of scored)</th><th class="fg-num">mean of scored</th>'
+             '<th class="fg-num">pending</th></tr>'
              f"</thead><tbody>{rows}</tbody></table>")
-    look = "".join(f"<li><strong>{html.escape(r.student)}</strong> [{r.status}]<ul>"
+    look = "".join(f"<li><strong>{html.escape(_who(r))}</strong> [{r.status}]<ul>"
                    + "".join(f"<li>{html.escape(w)}</li>" for w in why) + "</ul></li>" for r, why in attention(records))
     graded = [r for r in records if r.status != "error"]
     body = ((_plots(records, stats, kinds) if graded else "") + "<h2>Questions</h2>" + table

@@ -197,6 +197,7 @@ def test_lms_names_late_markers_and_import_files(released_course, tmp_path):
     assert sheet["Participant 777"]["Maximum Grade"] == "6"
     report = course_cmd(root, "report", EXERCISE).stdout
     assert "late: the canvas download marks it LATE" in report
+    assert "23456 (doejohn) [flagged]" in report  # ids from the LMS come with the names it gave
     # the per-question sheet still works and the gradebook has the names
     done = course_cmd(root, "export", EXERCISE)
     assert done.returncode == 0 and "12345" in done.stdout

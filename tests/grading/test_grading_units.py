@@ -277,9 +277,9 @@ assert np.allclose(W, Wr @ Wr.T) and type(rank) is int
 
 
 @pytest.mark.parametrize("line, names, kinds", [
-    (8, ["`encode`"], ["differ from the expected"]),
-    (9, ["`encode`"], ["shares memory"]),
-    (11, ["`compose`"], ["differ from the expected", "wrong type"]),
+    (8, ["<code>encode</code>"], ["differ from the expected"]),
+    (9, ["<code>encode</code>"], ["shares memory"]),
+    (11, ["<code>compose</code>"], ["differ from the expected", "wrong type"]),
 ])
 def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
     """A bare hidden `assert` fails: the feedback names the student's function and the kind of check,
@@ -298,3 +298,25 @@ def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
                                                   HIDDEN_CELL, 4, answers)
     assert _failure([{**error, "traceback": []}], [error], HIDDEN_CELL, 4,
                     answers) == "a hidden test failed (its message is empty)"
+
+
+def test_a_failing_visible_check_is_quoted_whole():
+    """A check written over several lines is shown whole, from its first line, without hidden lines."""
+    from course_utils.grading.feedback import _failure
+
+    source = ("W = np.eye(2)\ncheck_close(encode(W, [1.0, 2.0]),\n            [1.0, 2.0],\n"
+              "            name='encode')\n### BEGIN HIDDEN TESTS\nassert encode(W, W) is not W\n### END HIDDEN TESTS\n")
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": "encode: values differ"}
+    raw = [{**error, "traceback": ["File <ipython-input-2-ab>:3\n----> 3 [1.0, 2.0],"]}]
+    said = _failure(raw, [error], source, 2, {"encode"})
+    assert said.startswith("line 2: <code>check_close(encode(W, [1.0, 2.0]),\n            [1.0, 2.0],\n"
+                           "            name=&#x27;encode&#x27;)</code>"), said
+    assert "is not W" not in said and "encode: values differ" in said
+
+
+@pytest.mark.parametrize("seconds, text", [(75, "1 min 15 s"), (2 * 3600 + 300, "2 h 5 min"),
+                                           (86400 + 7200, "1 day 2 h"), (274 * 86400 + 3600 * 11, "274 days 11 h")])
+def test_lateness_reads_naturally(seconds, text):
+    from course_utils.grading.grade import _duration
+
+    assert _duration(seconds) == text
