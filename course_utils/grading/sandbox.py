@@ -1,9 +1,10 @@
 """How grading workers are started: inside bubblewrap when possible, with a loud fallback.
 
 The bubblewrap sandbox starts from an empty root and shows each worker only what
-running Python needs, read-only: the system folders (``/usr``, ``/etc`` and the
-``/bin``, ``/lib`` links), the Python installation and virtual environment, and
-the course helper package. Nothing else on the machine exists inside it: not the
+running Python needs, read-only: the system folders (``/usr``, the ``/bin`` and
+``/lib`` links, a few files of ``/etc``), the Python installation and virtual
+environment, and the course helper package. Student code runs with no
+capabilities, even when grading runs as root, so it cannot remount any of it. Nothing else on the machine exists inside it: not the
 course folder, not another copy of the course, not the home folders, not a
 shared folder such as ``/srv`` or ``/work``. Where the course folder or a
 grading folder lies under a visible folder, an empty tmpfs hides it. The worker
@@ -104,7 +105,12 @@ def choose_mode(requested: str = "auto") -> str:
     return "none"
 
 
-SYSTEM_FOLDERS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What Python, NumPy and Matplotlib read from /etc; the rest of /etc (password hashes, host keys,
+# service credentials) stays out of the sandbox.
+ETC_SHOWN = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "timezone", "passwd", "group",
+             "nsswitch.conf", "host.conf", "hosts", "alternatives", "mime.types", "locale.alias", "os-release",
+             "matplotlibrc")
 
 
 def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> SandboxSpec:
@@ -120,7 +126,7 @@ def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> Sand
             and not any(_under(checkout, h) for h in hidden) and checkout != Path("/"):
         # An editable install from another checkout: hide it too (its solutions, its gradebook).
         hidden.append(checkout)
-    wanted = [Path(p) for p in SYSTEM_FOLDERS] + [
+    wanted = [Path(p) for p in SYSTEM_FOLDERS] + [Path("/etc") / name for name in ETC_SHOWN] + [
         Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
         package, WORKER_SCRIPT.parent]
     readonly: list[Path] = []
@@ -132,7 +138,9 @@ def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> Sand
 
 
 def _shown_under(path: Path, shown: list[Path]) -> bool:
-    return any(_under(path, s) and path != s for s in shown if not s.is_symlink())
+    """True when a folder of ``shown`` other than ``path`` contains it, by name (links are not followed:
+    ``/etc/localtime`` is not under ``/usr`` even though it points there)."""
+    return any(path != s and path.is_relative_to(s) for s in shown if not s.is_symlink())
 
 
 def _outermost(paths: list[Path]) -> list[Path]:
@@ -168,7 +176,11 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
         cmd += ["--ro-bind", str(path), str(path)]
     for path in covered:  # empty and read-only: nothing to leave for the next student
         cmd += ["--remount-ro", str(path)]
-    cmd += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
+    cmd += ["--remount-ro", "/"]  # the sandbox's own root (where /etc's few files sit): read-only too
+    # No capabilities, even when the grader runs as root: student code cannot remount, mount over
+    # its working folder or create devices, so every read-only folder stays read-only.
+    cmd += ["--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--chdir", "/tmp",
+            "--clearenv"]
     for key, value in worker_env().items():
         cmd += ["--setenv", key, value]
     return cmd + python + ["pidns"]

@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import sys
 import time
 
@@ -53,15 +54,28 @@ def _count_processes() -> int:
     return sum(1 for name in os.listdir("/proc") if name.isdigit())
 
 
-def _wipe(path: str) -> None:
+def _wipe(path: str, device: int | None = None) -> None:
+    """Empty ``path`` without leaving its file system: folders mounted inside it (the course package
+    when the course lives under /tmp) are never entered."""
     try:
+        device = os.lstat(path).st_dev if device is None else device
         names = os.listdir(path)
     except OSError:
         return
     for name in names:
         full = os.path.join(path, name)
-        if os.path.isdir(full) and not os.path.islink(full):
-            shutil.rmtree(full, ignore_errors=True)
+        try:
+            st = os.lstat(full)
+        except OSError:
+            continue
+        if st.st_dev != device:
+            continue  # a mount point
+        if stat.S_ISDIR(st.st_mode):
+            _wipe(full, device)
+            try:
+                os.rmdir(full)
+            except OSError:
+                pass
         else:
             try:
                 os.unlink(full)

@@ -104,6 +104,66 @@ def test_nothing_else_on_the_machine_is_visible(worker):
                for name in extra), top
 
 
+REMOUNT = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
+caps = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]
+tried = {}
+for target in (PACKAGE, '/usr', '/'):
+    rc = libc.mount(None, target.encode(), None, MS_REMOUNT | MS_BIND, None)
+    tried[target] = rc == 0
+rc = libc.mount(b'none', b'/tmp/work', b'tmpfs', 0, None)
+tried['tmpfs over /tmp/work'] = rc == 0
+wrote = []
+for path in ('/planted.py', '/etc/planted.py', PACKAGE + '/planted.py'):
+    try:
+        open(path, 'w').write('x')
+        wrote.append(path)
+    except OSError:
+        pass
+print(json.dumps({'caps': caps, 'mounted': tried, 'wrote': wrote, 'shadow': os.path.exists('/etc/shadow')}))
+"""
+
+
+def test_student_code_cannot_remount_or_plant_files(worker):
+    """Even when grading runs as root, student code has no capabilities: no remount, no mount over its
+    working folder, nothing written outside /tmp and /dev/shm, and no /etc/shadow to read."""
+    from pathlib import Path
+
+    w, _ = worker
+    package = str(Path(sandbox.__file__).resolve().parents[1])
+    result = w.run(["import json", f"PACKAGE = {package!r}\n" + REMOUNT], Limits(timeout=20))
+    seen = json.loads(result.cells[1]["outputs"][0]["text"])
+    assert int(seen["caps"], 16) == 0
+    assert not any(seen["mounted"].values()), seen["mounted"]
+    assert seen["wrote"] == [] and seen["shadow"] is False
+
+
+def test_cleaning_tmp_never_enters_a_folder_mounted_inside_it(tmp_path, monkeypatch):
+    """Between students the worker empties /tmp; a folder mounted there (the course package, when the
+    course itself lives under /tmp) is left alone."""
+    import os
+
+    from course_utils.grading import worker as worker_module
+
+    (tmp_path / "left" / "deep").mkdir(parents=True)
+    (tmp_path / "left" / "deep" / "f.txt").write_text("x")
+    (tmp_path / "mounted" / "course_utils").mkdir(parents=True)
+    (tmp_path / "mounted" / "course_utils" / "checks.py").write_text("x")
+    real = os.lstat
+    mount_point = str(tmp_path / "mounted" / "course_utils")
+
+    class Other:  # what lstat says of a mount point: another device
+        def __init__(self, st):
+            self.st_dev, self.st_mode = st.st_dev + 1, st.st_mode
+
+    monkeypatch.setattr(worker_module.os, "lstat", lambda p: Other(real(p)) if str(p) == mount_point else real(p))
+    worker_module._wipe(str(tmp_path))
+    assert not (tmp_path / "left").exists()
+    assert (tmp_path / "mounted" / "course_utils" / "checks.py").exists()
+
+
 def test_network_is_off(worker):
     w, _ = worker
     code = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"

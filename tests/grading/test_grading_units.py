@@ -219,7 +219,10 @@ def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
     spec = sandbox.default_spec(tmp_path, [tmp_path / "elsewhere"], "bwrap")
     cmd = sandbox.worker_command(spec, 5)
     assert str(tmp_path.resolve()) not in cmd  # not shown at all: nothing to hide
-    assert cmd[1:3] == ["--ro-bind", "/usr"] and "/etc" in cmd
+    assert cmd[1:3] == ["--ro-bind", "/usr"] and "/etc" not in cmd  # only a few files of /etc
+    assert "/etc/ld.so.cache" in cmd and not any(c.startswith("/etc/shadow") or c.startswith("/etc/ssh") for c in cmd)
+    assert cmd[cmd.index("--cap-drop") + 1] == "ALL"
+    assert cmd[cmd.index("--unshare-all") - 2:cmd.index("--unshare-all")] == ["--remount-ro", "/"]
     # A course that lives inside a shown folder is covered by an empty, read-only tmpfs after that folder
     # is shown, and the package inside it comes back after that.
     inside = Path(sys.prefix).resolve() / "a-course"
