@@ -49,6 +49,12 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# `course grade`: every function of these exercises returns new values and leaves its inputs alone
+# (the exercises say so), so a function that changes an array, list or dict a test gave it fails that
+# test, with a message saying which argument changed. Otherwise a test that derives its expected
+# values from its arguments after the call could be fooled by a function that overwrites them.
+c.CourseGrading.unchanged_arguments = True
+
 # A student who deleted a test cell gets it back when grading.
 c.OverwriteCells.add_missing_cells = True
 

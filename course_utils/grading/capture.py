@@ -27,6 +27,10 @@ def clean_text(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# Output formats a graded notebook keeps. The formgrader and nbconvert render HTML, SVG, Markdown
+# and JavaScript outputs as live markup, so only inert ones are kept (a DataFrame keeps its text).
+KEPT_MIMES = frozenset({"text/plain", "text/latex", "image/png", "image/jpeg", "image/gif"})
+
 class Capture:
     """Collects a cell's outputs as nbformat v4 output dicts, within a budget for the whole cell.
 
@@ -63,6 +67,8 @@ class Capture:
     def data(self, kind: str, data: dict, metadata: dict, count: int | None = None) -> None:
         clean, removed = {}, []
         for mime, value in data.items():
+            if mime not in KEPT_MIMES:  # active content (HTML, SVG, JavaScript, widgets) never enters a notebook
+                continue
             if isinstance(value, str):
                 value = clean_text(value)
             text = value if isinstance(value, str) else json.dumps(value)
@@ -80,7 +86,7 @@ class Capture:
                 self.text_chars += len(text)
             clean[mime] = value
         if not clean:
-            self.dropped += 1
+            self.dropped += 1 if removed else 0  # only active formats: nothing to keep, nothing cut short
             return
         out = {"output_type": kind, "data": clean, "metadata": {}}
         if kind == "execute_result":

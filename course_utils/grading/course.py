@@ -54,6 +54,7 @@ class Course:
     db_url: str
     course_id: str
     timeout: float
+    unchanged_arguments: bool = False
 
     @classmethod
     def load(cls, root: Path | None = None) -> "Course":
@@ -71,13 +72,15 @@ class Course:
 
         db_url = cd.get("db_url", "sqlite:///" + str(base / "gradebook.db"))
         timeout = cfg.get("Execute", {}).get("timeout", 60)
+        unchanged = cfg.get("CourseGrading", {}).get("unchanged_arguments", False)
         return cls(root=base, source=folder("source_directory", "source"),
                    release=folder("release_directory", "release"),
                    submitted=folder("submitted_directory", "submitted"),
                    autograded=folder("autograded_directory", "autograded"),
                    feedback=folder("feedback_directory", "feedback"),
                    db_url=db_url, course_id=cd.get("course_id", ""),
-                   timeout=float(timeout if isinstance(timeout, (int, float)) and timeout > 0 else 60))
+                   timeout=float(timeout if isinstance(timeout, (int, float)) and timeout > 0 else 60),
+                   unchanged_arguments=unchanged is True)
 
     @property
     def db_path(self) -> Path | None:

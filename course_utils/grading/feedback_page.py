@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Question", "render_markdown", "page_html", "cells_html", "error_page_body", "ADVICE"]
+__all__ = ["Question", "render_markdown", "safe_mathml", "page_html", "cells_html", "error_page_body", "ADVICE"]
 
 CSS = (Path(__file__).resolve().parents[1] / "website" / "static" / "course.css")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -86,14 +86,41 @@ def _markdown():
 
     def math(content: str, options: dict) -> str:
         try:
-            return convert(content, display="block" if options.get("display_mode") else "inline")
-        except Exception:  # math the converter does not know stays readable as its source
+            return safe_mathml(convert(content, display="block" if options.get("display_mode") else "inline"))
+        except Exception:  # math the converter does not know, or could not make safe, stays readable as text
             return f"<code>{html.escape(content)}</code>"
 
     return MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math)
 
 
 _MD = None
+
+# MathML a page may contain: presentation elements and their layout attributes only. The converter
+# copies some of its input through (``\text{<tag>}``, ``\href``), so its output is rebuilt from these.
+MATHML_TAGS = frozenset(
+    "math mrow mi mn mo ms mtext mspace mfrac msqrt mroot mstyle merror mpadded mphantom mfenced menclose "
+    "msub msup msubsup munder mover munderover mmultiscripts mprescripts none mtable mtr mtd semantics".split())
+MATHML_ATTRIBUTES = frozenset(
+    "xmlns display mathvariant stretchy fence separator lspace rspace columnalign rowalign rowspacing "
+    "columnspacing accent accentunder movablelimits minsize maxsize width height depth linethickness symmetric "
+    "largeop form displaystyle scriptlevel columnlines rowlines frame notation open close separators voffset "
+    "align".split())
+
+
+def safe_mathml(markup: str) -> str:
+    """``markup`` rebuilt with only MathML elements and layout attributes; ValueError if anything else is in it."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/1998/Math/MathML}"
+    root = ET.fromstring(markup)
+    for node in root.iter():
+        tag = node.tag.removeprefix(ns)
+        if tag not in MATHML_TAGS:
+            raise ValueError(f"not MathML: <{tag}>")
+        for name in [a for a in node.attrib if a not in MATHML_ATTRIBUTES]:
+            del node.attrib[name]
+    ET.register_namespace("", ns[1:-1])
+    return ET.tostring(root, encoding="unicode")
 
 
 def render_markdown(text: str) -> str:
@@ -173,6 +200,9 @@ def page_html(title: str, meta: str, status: str, total: str, body: str) -> str:
     css = CSS.read_text(encoding="utf-8") if CSS.is_file() else ""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            # no script, frame, form or fetch can run, whatever a student managed to put in the page
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+            f'style-src \'unsafe-inline\'; form-action \'none\'; base-uri \'none\'">'
             f"<title>{html.escape(title)}</title><style>{css}{PAGE_CSS}</style></head>"
             f'<body class="fg-status-{html.escape(status)}"><h1>{html.escape(title)}</h1>'
             f'<p class="fg-meta">{meta}</p><div class="fg-total">{html.escape(total)}</div>{body}</body></html>\n')

@@ -160,7 +160,7 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
         templates = load_templates(gb, exercise, course.source)
         mode = choose_mode(opts.sandbox)
         spec = default_spec(course.root, course.hidden_folders(), mode)
-        limits = Limits(timeout=opts.timeout, memory=opts.memory)
+        limits = Limits(timeout=opts.timeout, memory=opts.memory, unchanged_arguments=course.unchanged_arguments)
         warm = warm_modules(templates, course.source / exercise)
         jobs_q: queue.Queue = queue.Queue()
         out_q: queue.Queue = queue.Queue()

@@ -53,8 +53,10 @@ class ProtocolError(RuntimeError):
 class Judge:
     """Runs trusted cells; borrows the student's names through the host, one request at a time."""
 
-    def __init__(self, runner: Runner, rd: int, wr: int, reserved: set[str] | None = None) -> None:
+    def __init__(self, runner: Runner, rd: int, wr: int, reserved: set[str] | None = None,
+                 unchanged_arguments: bool = False) -> None:
         self.runner, self.rd, self.wr = runner, rd, wr
+        self.unchanged_arguments = unchanged_arguments
         self.ns = runner.shell.user_ns
         self.borrowed: dict[str, object] = {}
         # Names the instructor's cells define (imports, helpers, check_*): never taken from the
@@ -82,7 +84,12 @@ class Judge:
         passed = dict(enumerate(args)) | dict(kwargs)
         after = reply.get("after") if isinstance(reply.get("after"), dict) else {}
         for key, enc in after.items():
-            self._copy_back(passed.get(int(key) if key.isdigit() else key), enc)
+            original = passed.get(int(key) if key.isdigit() else key)
+            if self.unchanged_arguments and self._changed(original, enc):
+                which = f"argument {int(key) + 1}" if key.isdigit() else f"argument {key!r}"
+                raise ValueError(f"{name}() changed its {which} in place; the exercise's functions must leave "
+                                 "their inputs unchanged (work on a copy, for example x = np.array(x, dtype=float))")
+            self._copy_back(original, enc)
         if reply.get("ok") is not True:
             raise rebuild_exception(reply.get("error"), name)
         try:
@@ -90,6 +97,17 @@ class Judge:
         except ValueError as exc:
             raise TypeError(f"the value returned by {name}() could not be read: {exc}") from None
         return self._alias(value, reply.get("alias"), passed)
+
+    @staticmethod
+    def _changed(original: object, enc: object) -> bool:
+        """True when an array, list or dict the test passed came back different (random generators may change)."""
+        np = sys.modules.get("numpy")
+        if not (type(original) in (list, dict) or (np is not None and isinstance(original, np.ndarray))):
+            return False
+        try:
+            return encode(original) != enc
+        except NotPlain:
+            return False
 
     def _copy_back(self, original: object, enc: object) -> None:
         try:
@@ -235,7 +253,8 @@ def run_judge(shell, owner_ref: list, rd: int, wr: int, spec: dict, workdir: str
     shell.user_ns["__file__"] = os.path.join(workdir, spec.get("notebook", "notebook.ipynb"))
     warnings.formatwarning = _warning_without_source
     reserved = spec.get("reserved")
-    judge = Judge(runner, rd, wr, {n for n in reserved if isinstance(n, str)} if isinstance(reserved, list) else None)
+    judge = Judge(runner, rd, wr, {n for n in reserved if isinstance(n, str)} if isinstance(reserved, list) else None,
+                  unchanged_arguments=spec.get("unchanged_arguments") is True)
     while True:
         try:
             msg = read_frame(rd)

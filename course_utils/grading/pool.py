@@ -39,6 +39,10 @@ class Limits:
     fsize: int = 64 << 20
     max_output: int = 20000
     grace: float = 3.0
+    # True: a student's function that changes an array, list or dict it was given fails the test that
+    # called it (for exercises whose functions must leave their inputs alone). False: the change is
+    # copied back to the test's own value, as it would be in one process.
+    unchanged_arguments: bool = False
 
 
 @dataclass
@@ -92,6 +96,7 @@ class Worker:
         """
         result = RunResult()
         spec = {"op": "start", "notebook": notebook, "max_output": limits.max_output,
+                "unchanged_arguments": bool(limits.unchanged_arguments),
                 "limits": {"memory": limits.memory, "fsize": limits.fsize, "procs": limits.procs,
                            "cpu": int(limits.timeout * (len(cells) + 2) + 10)}}
         student = judge = None

@@ -45,7 +45,7 @@ def validate_exercise(course: Course, exercise: str) -> list[str]:
     spec = default_spec(course.root, course.hidden_folders(), choose_mode("auto"))
     worker = Worker(spec, ["numpy"])
     problems = []
-    limits = Limits(timeout=course.timeout)
+    limits = Limits(timeout=course.timeout, unchanged_arguments=course.unchanged_arguments)
     try:
         for tpl in templates:
             rec, clean, result = _run_notebook(

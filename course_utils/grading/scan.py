@@ -121,6 +121,11 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _dotted(node.func)
+        if name in ("__import__", "importlib.import_module", "import_module"):
+            self.add(f"imports a module by a computed name ({name})")
+        elif name == "getattr" and len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant) \
+                and (_dotted(node.args[0]) or "").split(".")[0] in self.aliases:
+            self.add(f"looks up a library attribute by a computed name (getattr({_dotted(node.args[0])}, ...))")
         if name in ("setattr", "delattr") and node.args:
             root = _dotted(node.args[0])
             if root and root.split(".")[0] in self.aliases:

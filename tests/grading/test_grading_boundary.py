@@ -131,6 +131,20 @@ def test_untrusted_outputs_are_rechecked_and_capped_per_cell():
     assert "output truncated" in outputs[-1]["text"]
 
 
+def test_only_inert_output_formats_are_kept():
+    """HTML, SVG, Markdown and JavaScript outputs would run in the formgrader's and nbconvert's pages:
+    a graded notebook keeps text and pictures only (a rich object keeps its text)."""
+    capture = Capture(10_000)
+    capture.data("display_data", {"text/html": "<script>steal()</script>", "text/plain": "<DataFrame>",
+                                  "image/svg+xml": "<svg onload='x()'/>", "application/javascript": "x()",
+                                  "text/markdown": "<img src=x onerror=y()>", "image/png": "iVBORw0KGgo="}, {})
+    capture.data("display_data", {"text/html": "<b>only html</b>"}, {})
+    outputs = capture.finish()
+    assert [sorted(o["data"]) for o in outputs if o["output_type"] == "display_data"] == [["image/png", "text/plain"]]
+    assert "script" not in str(outputs) and "onerror" not in str(outputs)
+    assert not any("truncated" in o.get("text", "") for o in outputs)  # nothing was cut short
+
+
 def test_an_error_anywhere_in_a_test_cell_scores_zero():
     tpl = TemplateCell("t", "test", "code", "", 3.0)
     result = {"output_type": "execute_result", "data": {"text/plain": "1000000000"}}
@@ -260,6 +274,36 @@ def test_the_judge_sees_results_errors_changes_in_place_and_views(worker):
     assert _error(result, 2) is None, result.cells[2]
     assert _text(result, 2).splitlines() == ["caught bad 3", "[3.0, 3.0, 3.0]", "True [1.0, 4.0] True",
                                              "True True", "3 [1, 2, 4]"]
+
+
+@needs_bwrap
+@pytest.mark.xdist_group("sandbox_worker")
+def test_with_unchanged_arguments_a_function_that_overwrites_its_input_fails(worker):
+    """A function that zeroes the test's own array so that the expected values (computed from it after
+    the call) match a wrong answer: with ``unchanged_arguments`` that call fails, naming the argument;
+    random generators still advance, and a function that leaves its inputs alone passes."""
+    from course_utils.grading.pool import Limits
+
+    result = worker.run([
+        ("locked", "import numpy as np"),
+        "def directions(angles):\n    angles[:] = 0\n    return np.stack([np.ones(len(angles)), np.zeros(len(angles))])\n"
+        "def honest(angles):\n    t = np.radians(angles)\n    return np.stack([np.cos(t), np.sin(t)])\n"
+        "def draw(rng):\n    return rng.normal()\n"
+        "def grow(xs):\n    xs.append(1)\n    return len(xs)\n",
+        ("test", "a = np.array([10.0, 80.0])\nD = directions(a)\n"
+                 "assert np.allclose(D, [np.cos(np.radians(a)), np.sin(np.radians(a))])\n"),
+        ("test", "a = np.array([10.0, 80.0])\nD = honest(a)\n"
+                 "assert np.allclose(D, [np.cos(np.radians(a)), np.sin(np.radians(a))])\n"
+                 "rng = np.random.default_rng(0)\ndraw(rng)\ntwin = np.random.default_rng(0)\ntwin.normal()\n"
+                 "assert rng.normal() == twin.normal()\n"),
+        ("test", "grow([1, 2])"),
+    ], Limits(timeout=10, unchanged_arguments=True))
+    assert result.fatal is None, result.fatal
+    first = [o for o in result.cells[2]["outputs"] if o["output_type"] == "error"]
+    assert first and first[0]["ename"] == "ValueError"
+    assert "directions() changed its argument 1 in place" in first[0]["evalue"]
+    assert _error(result, 3) is None, result.cells[3]
+    assert _error(result, 4) == "ValueError" and "grow() changed its argument 1" in json.dumps(result.cells[4])
 
 
 @needs_bwrap

@@ -213,3 +213,17 @@ def test_every_class_case_gets_a_page(handed_back):
     for page in pages:
         text = page.read_text()
         assert text.startswith("<!DOCTYPE html>") and "<script" not in text
+
+
+def test_pages_run_no_script_even_if_one_slipped_in(chromium, tmp_path):
+    """Defence in depth: every page the grader writes forbids scripts (Content-Security-Policy), so markup
+    that got past the escaping still does nothing."""
+    from course_utils.grading.feedback_page import page_html
+
+    body = ("<script>document.body.dataset.ran = 'script'</script>"
+            "<img src=x onerror=\"document.body.dataset.ran = 'handler'\">")
+    path = tmp_path / "page.html"
+    path.write_text(page_html("t", "m", "graded", "1 / 1", body), encoding="utf-8")
+    page, asked = _open_offline(chromium, path)
+    assert page.evaluate("document.body.dataset.ran") is None
+    page.context.close()

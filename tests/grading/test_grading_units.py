@@ -135,6 +135,8 @@ def test_scoring_follows_nbgrader_rules():
     ("from numpy.testing import assert_allclose as check_close", "redefines the test helper check_close"),
     ("import builtins as check_shape", "redefines the test helper check_shape"),
     ("from course_utils.checks import check_type as check_raises", "redefines the test helper check_raises"),
+    ("libc = __import__('ctyp' + 'es')", "imports a module by a computed name"),
+    ("import os\ngetattr(os, 'ki' + 'll')(1, 9)", "computed name (getattr(os"),
 ])
 def test_scan_flags_tricks(code, phrase):
     assert any(phrase in f for f in scan_sources([code])), scan_sources([code])
@@ -323,3 +325,24 @@ def test_lateness_reads_naturally(seconds, text):
     from course_utils.grading.grade import _duration
 
     assert _duration(seconds) == text
+
+
+@pytest.mark.parametrize("answer", [r"$\text{<script>alert(1)</script>}$", r"$\href{javascript:alert(1)}{x}$",
+                                    r"$$\text{<img src=x onerror=alert(1)>}$$", "<script>alert(1)</script>"])
+def test_written_answers_never_become_markup(answer):
+    """Math in a student's answer is typeset as MathML rebuilt from MathML elements only; anything the
+    converter would copy through (a tag inside \\text, a link) is dropped or shown as text."""
+    from course_utils.grading.feedback_page import render_markdown
+
+    import re
+
+    out = render_markdown(answer)
+    assert "<script" not in out and "<img" not in out and not re.search(r"<[^>]*\s(href|onerror)=", out), out
+    assert not re.search(r"<(?!/?(p|span|div|code|math|mrow|mi|mo|mn|mtext)\b)[a-z]", out), out
+
+
+def test_math_in_answers_is_still_typeset():
+    from course_utils.grading.feedback_page import render_markdown
+
+    out = render_markdown("$$u = \\frac{v}{\\lVert v \\rVert}$$\n\nand $x_i^2$")
+    assert out.count("<math") == 2 and "<mfrac>" in out and "<msubsup>" in out
