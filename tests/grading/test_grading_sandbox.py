@@ -133,7 +133,10 @@ def test_student_code_cannot_remount_or_plant_files(worker):
 
     w, _ = worker
     package = str(Path(sandbox.__file__).resolve().parents[1])
-    result = w.run(["import json", f"PACKAGE = {package!r}\n" + REMOUNT], Limits(timeout=20))
+    try:
+        result = w.run(["import json", f"PACKAGE = {package!r}\n" + REMOUNT], Limits(timeout=20))
+    finally:  # a sandbox that let the write through must not leave the file in the package
+        Path(package, "planted.py").unlink(missing_ok=True)
     seen = json.loads(result.cells[1]["outputs"][0]["text"])
     assert int(seen["caps"], 16) == 0
     assert not any(seen["mounted"].values()), seen["mounted"]
