@@ -169,7 +169,13 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
     # tmpfs pages live in the host's memory outside the student's memory limit: each writable
     # place is sized, and /dev itself is read-only (its device nodes still work).
     cmd += ["--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
-            "--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+            "--proc", "/proc"]
+    # The kernel lets uid 0 write these by file mode alone, without any capability: when grading runs
+    # as root they must be read-only (kernel settings, SysRq, file-system and driver knobs).
+    for knob in PROC_READ_ONLY:
+        if os.path.exists(knob):
+            cmd += ["--ro-bind", knob, knob]
+    cmd += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for path in covered:
         cmd += ["--tmpfs", str(path)]
     for path in inner:
@@ -185,6 +191,9 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
         cmd += ["--setenv", key, value]
     return cmd + python + ["pidns"]
 
+
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/fs", "/proc/acpi", "/proc/driver", "/proc/scsi",
+                  "/proc/irq", "/proc/bus")
 
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 

@@ -71,6 +71,10 @@ def _wipe(path: str, device: int | None = None) -> None:
         if st.st_dev != device:
             continue  # a mount point
         if stat.S_ISDIR(st.st_mode):
+            try:  # a folder a student made read-only (chmod 555) is theirs, so it can be opened again
+                os.chmod(full, 0o700)
+            except OSError:
+                pass
             _wipe(full, device)
             try:
                 os.rmdir(full)
@@ -96,6 +100,12 @@ def _listing(root: str) -> dict[str, str | None]:
 def _wipe_new(root: str, keep: dict[str, str | None]) -> None:
     """Put ``root`` back as listed in ``keep``: remove what appeared, restore changed links."""
     now = _listing(root)
+    for path in now:  # folders a student made read-only: open them again so that they can be emptied
+        if path not in keep and os.path.isdir(path) and not os.path.islink(path):
+            try:
+                os.chmod(path, 0o700)
+            except OSError:
+                pass
     for path in sorted(set(now) - set(keep), key=len):
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)

@@ -122,7 +122,25 @@ for path in ('/planted.py', '/etc/planted.py', PACKAGE + '/planted.py'):
         wrote.append(path)
     except OSError:
         pass
+for knob in ('/proc/sys/kernel/core_uses_pid', '/proc/sys/vm/drop_caches', '/proc/sysrq-trigger'):
+    try:  # writes back nothing new: a refusal is what counts
+        with open(knob, 'w') as fh:
+            fh.write(open(knob).read() if 'sysrq' not in knob else '')
+        wrote.append(knob)
+    except OSError:
+        pass
 print(json.dumps({'caps': caps, 'mounted': tried, 'wrote': wrote, 'shadow': os.path.exists('/etc/shadow')}))
+"""
+
+PLANT = """
+import os
+os.makedirs('/tmp/keep', exist_ok=True)
+open('/tmp/work/statistics.py', 'w').write('PLANTED = True')
+open('/tmp/keep/loot', 'w').write('x')
+os.makedirs('/dev/shm/hold', exist_ok=True)
+open('/dev/shm/hold/f', 'w').write('x')
+for folder in ('/tmp/work', '/tmp/keep', '/dev/shm/hold'):
+    os.chmod(folder, 0o555)
 """
 
 
@@ -141,6 +159,16 @@ def test_student_code_cannot_remount_or_plant_files(worker):
     assert int(seen["caps"], 16) == 0
     assert not any(seen["mounted"].values()), seen["mounted"]
     assert seen["wrote"] == [] and seen["shadow"] is False
+
+
+def test_read_only_folders_a_student_made_are_still_emptied(worker):
+    """A student who chmods their folders read-only cannot leave a module for the next student."""
+    w, _ = worker
+    first = w.run([PLANT], Limits(timeout=10))
+    assert not any(o["output_type"] == "error" for o in first.cells[0]["outputs"]), first.cells[0]
+    second = w.run(["import os, json\nprint(json.dumps([sorted(os.listdir('/tmp/work')), os.path.exists('/tmp/keep'), "
+                    "os.path.exists('/dev/shm/hold')]))"], Limits(timeout=10))
+    assert json.loads(second.cells[0]["outputs"][0]["text"]) == [[], False, False]
 
 
 def test_cleaning_tmp_never_enters_a_folder_mounted_inside_it(tmp_path, monkeypatch):
