@@ -86,6 +86,7 @@ def _markdown():
 
     def math(content: str, options: dict) -> str:
         try:
+            content = html.unescape(content)  # a graded notebook's answer may carry `x &lt; y` (see inert_markdown)
             return safe_mathml(convert(content, display="block" if options.get("display_mode") else "inline"))
         except Exception:  # math the converter does not know, or could not make safe, stays readable as text
             return f"<code>{html.escape(content)}</code>"

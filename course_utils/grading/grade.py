@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -74,12 +75,29 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
         record.status = "flagged" if record.reasons else "graded"
 
 
+_TAG = re.compile(r"<\s*/?\s*[A-Za-z]")
+
+
+def inert_markdown(source: str) -> str:
+    """A student's Markdown with any HTML in it made harmless (nbconvert's SanitizeHTML: unknown tags and
+    event attributes escaped), because the formgrader and nbconvert render Markdown's HTML as is.
+    Text without a tag is returned unchanged."""
+    if not _TAG.search(source):
+        return source
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    return SanitizeHTML().sanitize_html_tags(source)
+
+
 def graded_notebook(clean: Sanitized, tpl: NotebookTemplate) -> dict:
     """The graded notebook as nbformat v4 JSON, with nbgrader metadata from the template."""
     known = tpl.by_id()
     cells = []
     for i, c in enumerate(clean.cells):
-        cell: dict = {"cell_type": c.cell_type, "id": f"cell-{i:03d}", "metadata": {}, "source": c.source}
+        source = c.source
+        if c.cell_type in ("markdown", "raw") and not (c.grade_id and known[c.grade_id].kind in ("test", "locked")):
+            source = inert_markdown(source)
+        cell: dict = {"cell_type": c.cell_type, "id": f"cell-{i:03d}", "metadata": {}, "source": source}
         if c.grade_id:
             t = known[c.grade_id]
             cell["metadata"]["nbgrader"] = {

@@ -345,3 +345,18 @@ def test_math_in_answers_is_still_typeset():
 
     out = render_markdown("$$u = \\frac{v}{\\lVert v \\rVert}$$\n\nand $x_i^2$")
     assert out.count("<math") == 2 and "<mfrac>" in out and "<msubsup>" in out
+
+
+def test_markup_in_a_written_answer_is_made_inert_for_the_formgrader():
+    """The formgrader renders a graded notebook's Markdown with its HTML: a student's tags are escaped there,
+    while answers without tags (math, quotes, code) stay exactly as written."""
+    from course_utils.grading.grade import inert_markdown
+    from course_utils.grading.feedback_page import render_markdown
+
+    plain = "> a quote & $a \\le b$\n\n```\nx = 1\n```"
+    assert inert_markdown(plain) == plain
+    hostile = "My answer <script>fetch('/api/terminals')</script><img src=x onerror=alert(1)> and $x<y$"
+    safe = inert_markdown(hostile)
+    assert "<script" not in safe and "<img" not in safe and "My answer" in safe
+    # the student's feedback page still shows their math as they wrote it
+    assert "<mi>x</mi><mo>&lt;</mo><mi>y</mi>" in render_markdown(safe)
