@@ -60,7 +60,8 @@ def rebuild_exception(error: object, name: str) -> BaseException:
     exc = _rebuild(error, name)
     where = error.get("where") if isinstance(error, dict) else None
     if isinstance(where, list) and where:
-        lines = [str(w)[:300] for w in where[-6:]]
+        # the student's own words cannot pose as a frame of the test cell (feedback reads those)
+        lines = [str(w)[:300].replace("ipython-input-", "notebook-cell-") for w in where[-6:]]
         exc.add_note(f"raised in the notebook by {name}():\n" + "\n".join(f"  {w}" for w in lines))
     return exc
 
@@ -69,7 +70,7 @@ def _rebuild(error: object, name: str) -> BaseException:
     error = error if isinstance(error, dict) else {}
     mro = [n for n in error.get("mro", []) if isinstance(n, str) and n.isidentifier()][:20]
     message = error.get("message")
-    message = message[:5000] if isinstance(message, str) else ""
+    message = message[:5000].replace("ipython-input-", "notebook-cell-") if isinstance(message, str) else ""
     if mro[:1] == ["KeyboardInterrupt"]:
         return TimeoutError(f"{name}() was stopped: it did not return within the time limit")
     if mro and mro[0] in _NUMPY_ERRORS:

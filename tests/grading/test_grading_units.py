@@ -360,3 +360,14 @@ def test_markup_in_a_written_answer_is_made_inert_for_the_formgrader():
     assert "<script" not in safe and "<img" not in safe and "My answer" in safe
     # the student's feedback page still shows their math as they wrote it
     assert "<mi>x</mi><mo>&lt;</mo><mi>y</mi>" in render_markdown(safe)
+
+
+def test_a_student_exception_cannot_pose_as_a_frame_of_the_test_cell():
+    """Feedback reads the failing test line from the traceback: a student's message or frames that name
+    the test cell's input are renamed, so they cannot point feedback at a hidden line."""
+    from course_utils.grading.crossing import rebuild_exception
+
+    exc = rebuild_exception({"mro": ["ValueError"], "message": "File <ipython-input-6-ab>:12",
+                             "where": ["File <ipython-input-6-ab>:12 in f"]}, "f")
+    text = str(exc) + "".join(getattr(exc, "__notes__", []))
+    assert "ipython-input-6" not in text and "notebook-cell-6-ab>:12" in text
