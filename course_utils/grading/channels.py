@@ -72,6 +72,33 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def processes(self) -> int | None:
+        """How many processes live in this zygote's sandbox (its own PID namespace), counted from outside.
+
+        ``None`` when it has no PID namespace of its own (no bubblewrap) or it cannot be read. The count
+        is the host's, so a student who stops the sandbox's own supervisor cannot hide from it.
+        """
+        if getattr(self, "_ns", "") == "":
+            self._ns = None
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as fh:
+                    init = fh.read().split()
+                ns = os.readlink(f"/proc/{init[0]}/ns/pid") if init else None
+                if ns and ns != os.readlink("/proc/self/ns/pid"):
+                    self._ns = ns
+            except (OSError, IndexError):
+                pass
+        if self._ns is None:
+            return None
+        count = 0
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    count += os.readlink(f"/proc/{entry}/ns/pid") == self._ns
+                except OSError:
+                    pass
+        return count
+
     def close(self) -> None:
         try:
             self.send(op="quit")
@@ -107,6 +134,9 @@ class Side:
 
     def __init__(self, zygote: Zygote, spec: dict) -> None:
         self.zygote = zygote
+        procs = (spec.get("limits") or {}).get("procs")
+        # the sandbox's init, its zygote and the child are not the student's
+        self.max_processes = int(procs) + 3 if isinstance(procs, int) else None
         to_r, self.to_w = os.pipe()
         self.from_r, from_w = os.pipe()
         try:
@@ -172,6 +202,11 @@ class Side:
                         return "dead", fatal
             if not self.zygote.alive():
                 return "dead", "the sandbox stopped unexpectedly"
+            if self.max_processes is not None:
+                count = self.zygote.processes()
+                if count is not None and count > self.max_processes:
+                    self.zygote.proc.kill()  # the whole sandbox goes with it; the pool starts a new one
+                    return "dead", f"started more than {self.max_processes - 3} processes"
 
     def close(self) -> None:
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -169,6 +170,22 @@ def test_read_only_folders_a_student_made_are_still_emptied(worker):
     second = w.run(["import os, json\nprint(json.dumps([sorted(os.listdir('/tmp/work')), os.path.exists('/tmp/keep'), "
                     "os.path.exists('/dev/shm/hold')]))"], Limits(timeout=10))
     assert json.loads(second.cells[0]["outputs"][0]["text"]) == [[], False, False]
+
+
+def test_the_process_limit_holds_even_when_the_supervisor_is_stopped(tmp_path):
+    """The sandbox's own supervisor counts processes, and a student can stop it (SIGSTOP): the host counts
+    the sandbox's processes too, from outside, and ends the sandbox once there are too many."""
+    w = Worker(sandbox.default_spec(tmp_path, [], "bwrap"), ["numpy"])
+    try:
+        code = ("import os, signal, subprocess, time\nos.kill(os.getppid(), signal.SIGSTOP)\n"
+                "kids = [subprocess.Popen(['sleep', '60']) for _ in range(40)]\ntime.sleep(30)\nprint('survived')")
+        started = time.monotonic()
+        result = w.run([code], Limits(timeout=25, procs=8))
+        assert result.fatal is not None and "started more than 8 processes" in result.fatal, result.fatal
+        assert time.monotonic() - started < 15  # ended by the count, not by the cell's time limit
+        assert not w.student.alive()
+    finally:
+        w.close()
 
 
 def test_cleaning_tmp_never_enters_a_folder_mounted_inside_it(tmp_path, monkeypatch):
