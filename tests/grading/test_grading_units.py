@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 import zipfile
 
@@ -371,3 +372,19 @@ def test_a_student_exception_cannot_pose_as_a_frame_of_the_test_cell():
                              "where": ["File <ipython-input-6-ab>:12 in f"]}, "f")
     text = str(exc) + "".join(getattr(exc, "__notes__", []))
     assert "ipython-input-6" not in text and "notebook-cell-6-ab>:12" in text
+
+
+@pytest.mark.parametrize("answer", [
+    "[x](javascript:alert(1))", "[x][r]\n\n[r]: javascript:alert(1)", "[x](jav&#x61;script:alert(1))",
+    "[x](&#106;avascript:alert(1))", "[x](JaVaScRiPt:alert(1)) <b>hi</b>", "[x](java\tscript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)", "[x](vbscript:msgbox(1))", "![x](javascript:alert(1))",
+])
+def test_script_links_in_a_written_answer_are_inert_in_the_formgrader(answer):
+    """Markdown links and images can carry script URLs past an HTML sanitizer; nbconvert renders them."""
+    from nbconvert.filters.markdown import markdown2html
+
+    from course_utils.grading.grade import inert_markdown
+
+    page = markdown2html(inert_markdown(answer)).lower()
+    assert not re.search(r"(href|src)=\"\s*(javascript|vbscript|data|jav&)", page), page
+    assert "<a " not in page and "<img" not in page
