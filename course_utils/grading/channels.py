@@ -14,6 +14,7 @@ import socket
 import struct
 import subprocess
 import time
+from functools import cached_property
 
 from .worker import MAX_CONTROL
 
@@ -72,29 +73,30 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def processes(self) -> int | None:
-        """How many processes live in this zygote's sandbox (its own PID namespace), counted from outside.
+    @cached_property
+    def pid_namespace(self) -> str | None:
+        """The PID namespace of this zygote's sandbox (bubblewrap's child), or ``None`` when it has none
+        of its own (no bubblewrap) or it cannot be read."""
+        try:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as fh:
+                init = fh.read().split()
+            ns = os.readlink(f"/proc/{init[0]}/ns/pid") if init else None
+            return ns if ns and ns != os.readlink("/proc/self/ns/pid") else None
+        except OSError:
+            return None
 
-        ``None`` when it has no PID namespace of its own (no bubblewrap) or it cannot be read. The count
-        is the host's, so a student who stops the sandbox's own supervisor cannot hide from it.
+    def processes(self) -> int | None:
+        """How many processes live in this zygote's sandbox, counted from outside (``None``: no sandbox).
+
+        The count is the host's, so a student who stops the sandbox's own supervisor cannot hide from it.
         """
-        if getattr(self, "_ns", "") == "":
-            self._ns = None
-            try:
-                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as fh:
-                    init = fh.read().split()
-                ns = os.readlink(f"/proc/{init[0]}/ns/pid") if init else None
-                if ns and ns != os.readlink("/proc/self/ns/pid"):
-                    self._ns = ns
-            except (OSError, IndexError):
-                pass
-        if self._ns is None:
+        if self.pid_namespace is None:
             return None
         count = 0
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
-                    count += os.readlink(f"/proc/{entry}/ns/pid") == self._ns
+                    count += os.readlink(f"/proc/{entry}/ns/pid") == self.pid_namespace
                 except OSError:
                     pass
         return count

@@ -70,8 +70,8 @@ MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", 
                  "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
 
 
-def lms_rows(course: Course, exercise: str, fmt: str,
-             canvas_id: str | None = None) -> tuple[list[str], list[list[str]]]:
+def lms_rows(course: Course, exercise: str, fmt: str, canvas_id: str | None = None,
+             questions: tuple[list[str], list[list[str]]] | None = None) -> tuple[list[str], list[list[str]]]:
     """One exercise's totals in an LMS's gradebook-import layout (``canvas`` or ``moodle``).
 
     Canvas: the layout of its gradebook export (Student, ID, SIS User ID, SIS Login ID, Section, then
@@ -80,9 +80,10 @@ def lms_rows(course: Course, exercise: str, fmt: str,
     grading worksheet, matched on ``Identifier`` ("Participant N", N from the download's folder names).
     Canvas matches the grade column on the assignment id in its header, ``name (id)``: with
     ``canvas_id`` the import updates that assignment; without it Canvas offers to create a new one.
+    ``questions`` is :func:`export_rows` for the exercise when the caller already has it.
     A submission that could not be graded gets an empty grade, never a 0.
     """
-    header, rows = export_rows(course, [exercise])
+    header, rows = questions or export_rows(course, [exercise])
     col = {name: i for i, name in enumerate(header)}
     total_i = col["total"]
     max_col = next(name for name in header if name.startswith("max"))
@@ -131,7 +132,7 @@ def export(course: Course, exercise: str | None, output: Path | None, fmt: str =
         raise CourseError("--canvas-id goes with --format canvas and is the number at the end of the "
                           "assignment's Canvas address (…/assignments/12345)")
     questions = export_rows(course, exercises)
-    header, rows = questions if fmt == "questions" else lms_rows(course, exercises[0], fmt, canvas_id)
+    header, rows = questions if fmt == "questions" else lms_rows(course, exercises[0], fmt, canvas_id, questions)
     warning = pending_warning(*questions)
     if warning:
         print(warning, file=sys.stderr)

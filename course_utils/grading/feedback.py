@@ -220,7 +220,7 @@ def _student_page(args: tuple) -> tuple[str, str | None]:
                         cell["outputs"] = _clean_paths(cell.get("outputs", []), roots)
                 by_id = {grade_id_of(c): c for c in clean["cells"] if grade_id_of(c)}
                 questions = []
-                answers = answer_functions([c.source for c in tpl.cells if c.kind == "answer"])
+                answers = answer_functions(tuple(c.source for c in tpl.cells if c.kind == "answer"))
                 for cell in tpl.graded():
                     key = f"{tpl.name}:{cell.grade_id}"
                     q = Question(titles.get(tpl.name, {}).get(cell.grade_id, cell.grade_id), rec.scores.get(key),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from .course import Course, CourseError
 from .pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
 from .records import Record
 from .sandbox import choose_mode, default_spec
-from .sanitize import Sanitized
+from .sanitize import Sanitized, inert_markdown
 from .scoring import cell_score
 from .submission import Job, prepare, prepare_safely, warm_modules
 from .template import NotebookTemplate
@@ -73,29 +72,6 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
             record.scores[f"{tpl.name}:{cell.grade_id}"] = cell_score(ran.get(cell.grade_id), cell)
     if record.status != "error":
         record.status = "flagged" if record.reasons else "graded"
-
-
-_TAG = re.compile(r"<\s*/?\s*[A-Za-z]")
-_SCRIPT_URL = re.compile(r"(java|vb)script:|data:[a-z-]+/", re.I)
-
-
-def inert_markdown(source: str) -> str:
-    """A student's Markdown made harmless for the formgrader and nbconvert, which render it as HTML.
-
-    HTML tags go through nbconvert's SanitizeHTML (unknown tags and event attributes escaped). Text that
-    names a script or data URL anywhere (a Markdown link or image could carry it, even spelled with
-    entities or spaces) is shown as a code block instead. Text with neither is returned unchanged.
-    """
-    import html as html_lib
-
-    squeezed = re.sub(r"[\x00-\x20]+", "", html_lib.unescape(html_lib.unescape(source)))
-    if _SCRIPT_URL.search(squeezed):
-        return "\n".join("    " + line for line in source.splitlines())
-    if not _TAG.search(source):
-        return source
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-
-    return SanitizeHTML().sanitize_html_tags(source)
 
 
 def graded_notebook(clean: Sanitized, tpl: NotebookTemplate) -> dict:

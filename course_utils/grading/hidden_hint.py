@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 
 # What the outermost check tests, by the name of the call or attribute it uses.
 KINDS = (
@@ -22,15 +23,18 @@ KINDS = (
     ("raises", "does not raise the error the instructions ask for on invalid input"),
 )
 VALUES = "returns values that differ from the expected ones"
+# Statements that hold others: a failing line belongs to the simple statement inside them.
+COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
+            ast.With, ast.AsyncWith, ast.Try)
 
 
-def _names_called(node: ast.AST, hidden_helpers: set[str]) -> list[str]:
+def _names_called(node: ast.AST, test_defined: set[str]) -> list[str]:
     found: list[str] = []
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
             name = sub.func.id
             if (name not in found and not name.startswith("_") and not name.startswith("check_")
-                    and not hasattr(builtins, name) and name not in hidden_helpers):
+                    and not hasattr(builtins, name) and name not in test_defined):
                 found.append(name)
     return found
 
@@ -58,9 +62,17 @@ def _kinds(test: ast.AST) -> list[str]:
     return out
 
 
-def _innermost(statements: list[ast.stmt], line: int) -> ast.stmt | None:
-    spanning = [n for n in statements if n.lineno <= line <= (n.end_lineno or n.lineno)]
-    return min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno) if spanning else None
+def _statement_at(source: str, line: int) -> tuple[ast.Module, list[ast.stmt], ast.stmt] | None:
+    """The parsed cell, its simple statements, and the innermost one that spans ``line`` (1-based)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    simple = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and not isinstance(n, COMPOUND)]
+    spanning = [n for n in simple if n.lineno <= line <= (n.end_lineno or n.lineno)]
+    if not spanning:
+        return None
+    return tree, simple, min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
 
 
 def statement_lines(source: str, line: int) -> tuple[int, int]:
@@ -68,17 +80,13 @@ def statement_lines(source: str, line: int) -> tuple[int, int]:
 
     ``(line, line)`` when the source cannot be parsed or no simple statement spans it.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return line, line
-    simple = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and not isinstance(n, COMPOUND)]
-    statement = _innermost(simple, line)
-    return (statement.lineno, statement.end_lineno or statement.lineno) if statement else (line, line)
+    found = _statement_at(source, line)
+    return (found[2].lineno, found[2].end_lineno or found[2].lineno) if found else (line, line)
 
 
-def answer_functions(sources: list[str]) -> set[str]:
-    """Names of the functions the exercise asks for: those its answer cells define."""
+@functools.lru_cache(maxsize=32)
+def answer_functions(sources: tuple[str, ...]) -> frozenset[str]:
+    """Names of the functions the exercise asks for: those its answer cells define (cached per template)."""
     names: set[str] = set()
     for source in sources:
         try:
@@ -86,10 +94,10 @@ def answer_functions(sources: list[str]) -> set[str]:
         except SyntaxError:
             continue
         names |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    return names
+    return frozenset(names)
 
 
-def describe_failed_check(source: str, line: int, answers: set[str]) -> str | None:
+def describe_failed_check(source: str, line: int, answers: frozenset[str] | set[str]) -> str | None:
     """One sentence about the statement of ``source`` (a test cell) that spans ``line`` (1-based).
 
     Names the functions of ``answers`` (the ones the student writes) that the statement calls,
@@ -97,15 +105,11 @@ def describe_failed_check(source: str, line: int, answers: set[str]) -> str | No
     Then the kind of property checked. ``None`` when the cell cannot be parsed or no statement
     spans ``line``.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    found = _statement_at(source, line)
+    if found is None:
         return None
+    tree, simple, statement = found
     defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    simple = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and not isinstance(n, COMPOUND)]
-    statement = _innermost(simple, line)
-    if statement is None:
-        return None
     # where each variable of the cell last got its value before the failing statement
     origin: dict[str, list[str]] = {}
     for node in sorted(simple, key=lambda n: n.lineno):
@@ -130,6 +134,3 @@ def describe_failed_check(source: str, line: int, answers: set[str]) -> str | No
     return (f"a hidden check of {who} failed: it {what}, in a case the visible tests do not try "
             "(another size, an edge case or another input type). Re-read the instructions for that case.")
 
-
-COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
-            ast.With, ast.AsyncWith, ast.Try)

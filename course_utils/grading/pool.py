@@ -31,7 +31,8 @@ JUDGE_MEMORY = 4 << 30  # address space of a judge child (it runs only the instr
 
 @dataclass
 class Limits:
-    """Per-student limits. ``timeout`` is per cell in seconds; ``memory`` in bytes; ``max_output`` in characters per cell."""
+    """Per-student limits and rules. ``timeout`` is per cell in seconds; ``memory`` in bytes; ``max_output`` in
+    characters per cell; ``unchanged_arguments`` below."""
 
     timeout: float = 60.0
     memory: int = 2 << 30

@@ -4,12 +4,12 @@ The bubblewrap sandbox starts from an empty root and shows each worker only what
 running Python needs, read-only: the system folders (``/usr``, the ``/bin`` and
 ``/lib`` links, a few files of ``/etc``), the Python installation and virtual
 environment, and the course helper package. Student code runs with no
-capabilities, even when grading runs as root, so it cannot remount any of it. Nothing else on the machine exists inside it: not the
-course folder, not another copy of the course, not the home folders, not a
-shared folder such as ``/srv`` or ``/work``. Where the course folder or a
-grading folder lies under a visible folder, an empty tmpfs hides it. The worker
-also gets a private ``/tmp`` (the only writable place), a new PID namespace, no
-network, and it dies with the host process.
+capabilities, even when grading runs as root, so it cannot remount any of it.
+Nothing else on the machine exists inside it: not the course folder, not another
+copy of the course, not the home folders, not a shared folder such as ``/srv``.
+Where the course folder or a grading folder lies under a visible folder, an
+empty tmpfs hides it. The worker also gets a private ``/tmp`` (the only writable
+place), a new PID namespace, no network, and it dies with the host process.
 """
 from __future__ import annotations
 
@@ -111,6 +111,10 @@ SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"
 ETC_SHOWN = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "timezone", "passwd", "group",
              "nsswitch.conf", "host.conf", "hosts", "alternatives", "mime.types", "locale.alias", "os-release",
              "matplotlibrc")
+# The kernel lets uid 0 write these by file mode alone, without any capability: when grading runs as
+# root they must be read-only (kernel settings, SysRq, file-system and driver knobs).
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/fs", "/proc/acpi", "/proc/driver", "/proc/scsi",
+                  "/proc/irq", "/proc/bus")
 
 
 def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> SandboxSpec:
@@ -170,8 +174,6 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
     # place is sized, and /dev itself is read-only (its device nodes still work).
     cmd += ["--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
             "--proc", "/proc"]
-    # The kernel lets uid 0 write these by file mode alone, without any capability: when grading runs
-    # as root they must be read-only (kernel settings, SysRq, file-system and driver knobs).
     for knob in PROC_READ_ONLY:
         if os.path.exists(knob):
             cmd += ["--ro-bind", knob, knob]
@@ -191,9 +193,6 @@ def worker_command(spec: SandboxSpec, control_fd: int) -> list[str]:
         cmd += ["--setenv", key, value]
     return cmd + python + ["pidns"]
 
-
-PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/fs", "/proc/acpi", "/proc/driver", "/proc/scsi",
-                  "/proc/irq", "/proc/bus")
 
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 

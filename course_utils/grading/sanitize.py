@@ -10,6 +10,7 @@ after the cell that precedes them in the source notebook.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from .template import NotebookTemplate, TemplateCell
@@ -177,3 +178,26 @@ def _restore_missing(out: Sanitized, known: dict[str, TemplateCell], order: list
             if i >= at:
                 placed[g] = i + 1
         placed[gid] = at
+
+
+_TAG = re.compile(r"<\s*/?\s*[A-Za-z]")
+_SCRIPT_URL = re.compile(r"(java|vb)script:|data:[a-z-]+/", re.I)
+
+
+def inert_markdown(source: str) -> str:
+    """A student's Markdown made harmless for the formgrader and nbconvert, which render it as HTML.
+
+    HTML tags go through nbconvert's SanitizeHTML (unknown tags and event attributes escaped). Text that
+    names a script or data URL anywhere (a Markdown link or image could carry it, even spelled with
+    entities or spaces) is shown as a code block instead. Text with neither is returned unchanged.
+    """
+    import html as html_lib
+
+    squeezed = re.sub(r"[\x00-\x20]+", "", html_lib.unescape(html_lib.unescape(source)))
+    if _SCRIPT_URL.search(squeezed):
+        return "\n".join("    " + line for line in source.splitlines())
+    if not _TAG.search(source):
+        return source
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    return SanitizeHTML().sanitize_html_tags(source)

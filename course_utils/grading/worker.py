@@ -54,6 +54,26 @@ def _count_processes() -> int:
     return sum(1 for name in os.listdir("/proc") if name.isdigit())
 
 
+def _remove(path: str) -> None:
+    """Remove one file, link or folder tree, staying on the folder's own file system.
+
+    A folder a student made read-only (``chmod 555``) is theirs, so it is opened again first.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    try:
+        if stat.S_ISDIR(st.st_mode):
+            os.chmod(path, 0o700)
+            _wipe(path, st.st_dev)
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 def _wipe(path: str, device: int | None = None) -> None:
     """Empty ``path`` without leaving its file system: folders mounted inside it (the course package
     when the course lives under /tmp) are never entered."""
@@ -65,26 +85,10 @@ def _wipe(path: str, device: int | None = None) -> None:
     for name in names:
         full = os.path.join(path, name)
         try:
-            st = os.lstat(full)
+            if os.lstat(full).st_dev == device:  # another device: a mount point
+                _remove(full)
         except OSError:
-            continue
-        if st.st_dev != device:
-            continue  # a mount point
-        if stat.S_ISDIR(st.st_mode):
-            try:  # a folder a student made read-only (chmod 555) is theirs, so it can be opened again
-                os.chmod(full, 0o700)
-            except OSError:
-                pass
-            _wipe(full, device)
-            try:
-                os.rmdir(full)
-            except OSError:
-                pass
-        else:
-            try:
-                os.unlink(full)
-            except OSError:
-                pass
+            pass
 
 
 def _listing(root: str) -> dict[str, str | None]:
@@ -100,20 +104,11 @@ def _listing(root: str) -> dict[str, str | None]:
 def _wipe_new(root: str, keep: dict[str, str | None]) -> None:
     """Put ``root`` back as listed in ``keep``: remove what appeared, restore changed links."""
     now = _listing(root)
-    for path in now:  # folders a student made read-only: open them again so that they can be emptied
-        if path not in keep and os.path.isdir(path) and not os.path.islink(path):
-            try:
-                os.chmod(path, 0o700)
-            except OSError:
-                pass
+    gone: list[str] = []
     for path in sorted(set(now) - set(keep), key=len):
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+        if not any(path.startswith(g + os.sep) for g in gone):
+            _remove(path)
+            gone.append(path)
     for path, target in keep.items():
         if target is not None and now.get(path) != target:
             try:

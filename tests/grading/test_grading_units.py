@@ -351,7 +351,7 @@ def test_math_in_answers_is_still_typeset():
 def test_markup_in_a_written_answer_is_made_inert_for_the_formgrader():
     """The formgrader renders a graded notebook's Markdown with its HTML: a student's tags are escaped there,
     while answers without tags (math, quotes, code) stay exactly as written."""
-    from course_utils.grading.grade import inert_markdown
+    from course_utils.grading.sanitize import inert_markdown
     from course_utils.grading.feedback_page import render_markdown
 
     plain = "> a quote & $a \\le b$\n\n```\nx = 1\n```"
@@ -383,7 +383,7 @@ def test_script_links_in_a_written_answer_are_inert_in_the_formgrader(answer):
     """Markdown links and images can carry script URLs past an HTML sanitizer; nbconvert renders them."""
     from nbconvert.filters.markdown import markdown2html
 
-    from course_utils.grading.grade import inert_markdown
+    from course_utils.grading.sanitize import inert_markdown
 
     page = markdown2html(inert_markdown(answer)).lower()
     assert not re.search(r"(href|src)=\"\s*(javascript|vbscript|data|jav&)", page), page
