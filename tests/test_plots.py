@@ -198,6 +198,33 @@ def test_series_lines_legend_and_log_axis() -> None:
         plots.plot_series([1, 2], {}, title="T", xlabel="X", ylabel="Y")
 
 
+def test_series_references_drawn_dashed_over_the_measurements() -> None:
+    ax = plots.plot_series([1, 2, 4], {"measured": [1, 2, 3], "formula": [1, 2, 3]}, title="T", xlabel="X",
+                           ylabel="Y", references=["formula"], ylim=(0.5, 4))
+    measured, formula = ax.get_lines()
+    assert measured.get_marker() not in ("", "None", None) and measured.get_linestyle() == "-"
+    assert formula.get_linestyle() == "--" and formula.get_marker() in ("", "None", None)
+    assert formula.get_zorder() > measured.get_zorder()          # the formula stays visible on top
+    assert ax.get_ylim() == (0.5, 4)
+    with pytest.raises(ValueError, match="not names of series"):
+        plots.plot_series([1, 2], {"a": [1, 2]}, title="T", xlabel="X", ylabel="Y", references=["b"])
+
+
+def test_series_on_a_log_scale_leave_out_zeros() -> None:
+    ax = plots.plot_series([1, 2, 4], {"a": [0.0, 2.0, 3.0]}, title="T", xlabel="X", ylabel="Y", logy=True)
+    ydata = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
+    assert np.isnan(ydata[0]) and list(ydata[1:]) == [2.0, 3.0]
+    linear = plots.plot_series([1, 2, 4], {"a": [0.0, 2.0, 3.0]}, title="T", xlabel="X", ylabel="Y")
+    assert list(linear.get_lines()[0].get_ydata()) == [0.0, 2.0, 3.0]
+
+
+def test_grouped_bar_legend_sits_beside_the_bars() -> None:
+    ax = plots.plot_grouped_bars(["a", "b"], {"x": [1, 2], "y": [2, 1]}, title="T", xlabel="X", ylabel="Y")
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1
+
+
 def test_widths_names_each_kind() -> None:
     ax = plots.plot_widths(["W_Q", "W_K", "W_up"], [576, 576, 576], [576, 192, 1536], title="T")
     notes = " | ".join(t.get_text() for t in ax.texts)

@@ -53,8 +53,12 @@ def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str]
 
 def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[float] | np.ndarray], *,
                 title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False,
-                markers: bool = True, ax: Axes | None = None) -> Axes:
+                markers: bool = True, references: Sequence[str] = (), ylim: tuple[float, float] | None = None,
+                ax: Axes | None = None) -> Axes:
     """Line plot of several named series against a shared x (markers on every point).
+
+    Measured series and the formulas they are compared with can coincide; name the formulas in
+    ``references`` and they are drawn as thin dashed lines *over* the measurements, so both stay visible.
 
     Parameters
     ----------
@@ -63,9 +67,13 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
         One line per entry, coloured from :data:`PALETTE` in order.
     title, xlabel, ylabel : str
     logx, logy : bool
-        Logarithmic axes.
+        Logarithmic axes (with ``logy``, values of 0 or below are left out: a log scale cannot show them).
     markers : bool
         Mark every point (turn off for dense curves; lines are then told apart by style).
+    references : sequence of str
+        Names in ``series`` to draw as dashed reference lines (no markers) above the others.
+    ylim : (low, high), optional
+        Limits of the y-axis (for example to keep rounding-error values out of a log scale's range).
     ax : Axes, optional
 
     Returns
@@ -75,13 +83,20 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
     x = np.asarray(x, dtype=float)
     if not series:
         raise ValueError("series is empty: pass at least one {name: values} entry")
+    unknown = [name for name in references if name not in series]
+    if unknown:
+        raise ValueError(f"references {unknown} are not names of series; the series are {list(series)}")
     ax = new_axes(ax, (6.5, 4))
     symbols = "osD^v<>p"
     for k, (name, ys) in enumerate(series.items()):
         ys = np.asarray(ys, dtype=float)
         if ys.shape != x.shape:
             raise ValueError(f"series {name!r} has shape {ys.shape} but x has shape {x.shape}")
-        if markers:
+        if logy:
+            ys = np.where(ys > 0, ys, np.nan)
+        if name in references:
+            ax.plot(x, ys, linestyle="--", linewidth=1.4, color=PALETTE[k % len(PALETTE)], label=name, zorder=3)
+        elif markers:
             ax.plot(x, ys, marker=symbols[k % len(symbols)], color=PALETTE[k % len(PALETTE)], label=name)
         else:
             ax.plot(x, ys, linestyle=STYLES[k % len(STYLES)], linewidth=2, color=PALETTE[k % len(PALETTE)], label=name)
@@ -89,6 +104,8 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
         ax.set_xscale("log", base=2)
     if logy:
         ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     ax.set_title(title)
@@ -131,7 +148,7 @@ def plot_grouped_bars(categories: Sequence[str], series: Mapping[str, Sequence[f
     if logy:
         ax.set_yscale("log")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))   # beside the bars, never over them
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
