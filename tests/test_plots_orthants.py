@@ -103,3 +103,20 @@ def test_feature_dimensionality_skips_unrepresented_features() -> None:
     assert [t.get_text() for t in ax.texts] == ["1/2"]
     with pytest.raises(ValueError, match="dimensionality"):
         plots.plot_feature_dimensionality([1.0], [[1.0], [0.5]])
+
+
+def test_fraction_labels_never_overlap_even_for_close_fractions() -> None:
+    fractions = [(1, 3), (3, 8), (2, 5), (1, 2)]
+    ax = plots.plot_feature_dimensionality(np.array([1.0, 2.0]), np.full((2, 3), 0.4), fractions=fractions)
+    ys = sorted(t.xy[1] for t in ax.texts)
+    assert len(ys) == 4 and min(np.diff(ys)) >= 0.06 - 1e-12
+    assert abs(np.mean(ys[:3]) - np.mean([1 / 3, 3 / 8, 2 / 5])) < 1e-9   # spread around where they belong
+
+
+def test_spread_positions_keeps_order_and_moves_only_crowded_labels() -> None:
+    from course_utils.plots.style import spread_positions
+    out = spread_positions([0.5, 0.1, 0.3, 0.31], 0.05)
+    assert out[1] == 0.1 and out[0] == 0.5                       # lone labels stay put
+    assert out[3] - out[2] == pytest.approx(0.05) and (out[2] + out[3]) / 2 == pytest.approx(0.305)
+    chain = spread_positions([0.0, 0.01, 0.02, 0.03], 0.1)
+    assert np.all(np.diff(chain) >= 0.1 - 1e-12) and chain.mean() == pytest.approx(0.015)

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
-from .style import PALETTE, as_matrix, new_axes
+from .style import PALETTE, as_matrix, new_axes, spread_positions, tidy_3d
 
 __all__ = ["plot_relu_snap", "plot_latent_zones", "plot_plane_in_orthant", "plot_feature_dimensionality",
            "inside_features"]
@@ -77,12 +77,7 @@ def plot_relu_snap(before: np.ndarray, after: np.ndarray, *, title: str | None =
             end = np.zeros((2, 3))
             end[1, axis] = limit
             ax.plot(*end.T, color="black", linewidth=1.0)
-        ax.set_xlim(-limit, limit)
-        ax.set_ylim(-limit, limit)
-        ax.set_zlim(-limit, limit)
-        ax.set_xlabel("x₀")
-        ax.set_ylabel("x₁")
-        ax.set_zlabel("x₂")
+        tidy_3d(ax, limit, ("x₀", "x₁", "x₂"))
     ax.set_title(title or f"{d}-D: before and after ReLU")
     ax.legend(fontsize=8, loc={1: "center right", 2: "lower right", 3: "upper left"}[d], markerscale=2)
     return ax
@@ -231,13 +226,8 @@ def plot_plane_in_orthant(points: np.ndarray, active: np.ndarray, *, keep: np.nd
         end[:, axis] = (0, limit)
         ax.plot(*end.T, color="black", linewidth=2.0)
         ax.text(*(end[1] * 1.1), labels[axis], color="black", fontsize=10, weight="bold")
-    ax.set_xlim(-limit, limit)
-    ax.set_ylim(-limit, limit)
-    ax.set_zlim(-limit, limit)
+    tidy_3d(ax, limit, tuple(labels))
     ax.view_init(elev=22, azim=40)
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
-    ax.set_zlabel(labels[2])
     ax.set_title(title)
     return ax
 
@@ -269,9 +259,10 @@ def plot_feature_dimensionality(x: np.ndarray, dimensionality: np.ndarray, *,
     if x.ndim != 1 or dims.ndim != 2 or dims.shape[0] != x.size:
         raise ValueError(f"need x (k,) and dimensionality (k, n); got {x.shape} and {dims.shape}")
     ax = new_axes(ax, (6.5, 4.0))
-    for num, den in fractions:
-        ax.axhline(num / den, color="#bbbbbb", linewidth=0.8, zorder=0)
-        ax.annotate(f"{num}/{den}", (1.0, num / den), xycoords=("axes fraction", "data"), xytext=(3, 0),
+    levels = [num / den for num, den in fractions]
+    for (num, den), level, at in zip(fractions, levels, spread_positions(levels, 0.06)):  # close fractions apart
+        ax.axhline(level, color="#bbbbbb", linewidth=0.8, zorder=0)
+        ax.annotate(f"{num}/{den}", (1.0, at), xycoords=("axes fraction", "data"), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=8, color="#777777")
     xx = np.repeat(x[:, None], dims.shape[1], axis=1)
     shown = dims > 0

@@ -11,7 +11,8 @@ import numpy as np
 from matplotlib.axes import Axes
 
 __all__ = ["OKABE_ITO", "PALETTE", "DIVERGING", "HIGHLIGHT", "ORIGINAL", "RECOVERED",
-           "new_axes", "panel_grid", "positive_int", "as_matrix"]
+           "new_axes", "panel_grid", "positive_int", "as_matrix", "spread_positions",
+           "tidy_3d"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, by name.
 OKABE_ITO: dict[str, str] = {
@@ -76,3 +77,59 @@ def as_matrix(name: str, value: object, rows: int | None = None) -> np.ndarray:
         want = f"({rows}, n)" if rows is not None else "2-D"
         raise ValueError(f"{name} must be a {want} array; got shape {array.shape}")
     return array
+
+
+def spread_positions(values: np.ndarray | list[float], min_gap: float) -> np.ndarray:
+    """Label positions near ``values`` with neighbours at least ``min_gap`` apart (order kept).
+
+    Labels that would overlap are pushed apart along their axis, as little as possible: each
+    crowded group is spread evenly around its own centre.
+
+    Parameters
+    ----------
+    values : (k,)
+        Where each label would go.
+    min_gap : float
+        Smallest distance between two labels, in the same units.
+
+    Returns
+    -------
+    (k,)
+        Positions in the order of ``values``.
+    """
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    groups: list[list[float]] = []          # each group: [start position, count, sum of wanted positions]
+    for v in values[order]:
+        groups.append([v, 1, v])
+        while len(groups) > 1 and groups[-2][0] + groups[-2][1] * min_gap > groups[-1][0]:
+            start, count, total = groups.pop()
+            prev = groups[-1]
+            prev[1] += count
+            prev[2] += total
+            prev[0] = prev[2] / prev[1] - (prev[1] - 1) * min_gap / 2   # centred on the group's mean
+    placed = np.concatenate([g[0] + min_gap * np.arange(g[1]) for g in groups])
+    out = np.empty_like(values)
+    out[order] = placed
+    return out
+
+
+def tidy_3d(ax: Axes, limit: float, labels: tuple[str, str, str]) -> None:
+    """Cube limits ``[-limit, limit]``, three ticks per axis in small type, and axis labels close in.
+
+    A 3-D panel at lesson size has little room: matplotlib's default five or six ticks per
+    axis crowd into each other and push the axis labels off the panel.
+    """
+    inner = 0.8 * limit
+    step = 10.0 ** np.floor(np.log10(inner))
+    tick = np.floor(inner / step) * step                  # a round number inside the cube: 2 for 2.6
+    ticks = [-tick, 0.0, tick]
+    tick_text = [f"{t:g}" for t in ticks]
+    for axis, label in zip((ax.xaxis, ax.yaxis, ax.zaxis), labels):
+        axis.set_ticks(ticks, tick_text)
+        axis.set_tick_params(labelsize=7, pad=0)
+        axis.labelpad = -4
+        axis.set_label_text(label)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_zlim(-limit, limit)
