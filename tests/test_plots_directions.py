@@ -100,3 +100,22 @@ def test_error_by_angle_draws_both_curves_and_marks_orthogonal() -> None:
     assert "|cos θ|" in [t.get_text() for t in ax.get_legend().get_texts()]
     with pytest.raises(ValueError, match="same length"):
         plots.plot_error_by_angle([0, 90], [1.0])
+
+
+def test_direction_names_stay_apart_when_directions_are_close() -> None:
+    t = np.radians([20, 24, 150])
+    ax = plots.plot_directions(np.vstack([np.cos(t), np.sin(t)]), labels=["bass", "volume", "treble"])
+    where = {text.get_text(): np.array(text.get_position()) for text in ax.texts}
+    gap = np.arctan2(*where["volume"][::-1]) - np.arctan2(*where["bass"][::-1])
+    assert gap >= 0.22 - 1e-9                        # pushed apart from 4° to at least 0.22 rad
+    assert np.allclose(np.degrees(np.arctan2(*where["treble"][::-1])), 150)   # a lone name stays at its arrow
+
+
+def test_point_label_avoids_the_lines_drawn_from_the_point() -> None:
+    W = np.array([[1.0, 0.0], [0.0, 1.0]])
+    ax = plots.plot_directions(W, {"h": np.array([0.6, 0.6]), "h + W·δ": np.array([0.3, 0.6])})
+    label = next(a for a in ax.texts if a.get_text() == "h + W·δ")
+    dx, dy = label.xyann
+    # lines from (0.3, 0.6) go right (to h), left (to the y-axis foot) and down (to the x-axis foot)
+    angle = np.degrees(np.arctan2(dy, dx)) % 360
+    assert min(abs(angle - a) for a in (0, 180, 270, 360)) >= 44

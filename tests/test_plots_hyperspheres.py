@@ -33,6 +33,13 @@ def test_token_vectors_mark_each_rules_winner() -> None:
     marks = {line.get_label(): (float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in ax.lines
              if line.get_label().startswith(("Euclidean", "cosine", "largest"))}
     assert marks["largest dot product: cat"] == (2.0, 0.4)
+    # a rule's marker never borrows a token's colour (which would point at the wrong token)
+    token_colours = {to_rgb(t.arrow_patch.get_edgecolor()) for t in arrows}
+    for line in ax.lines:
+        if line.get_label().startswith(("Euclidean", "cosine", "largest")):
+            assert to_rgb(line.get_markeredgecolor()) not in token_colours - {to_rgb("black")}
+    assert len({line.get_marker() for line in ax.lines if line.get_label().startswith(("Euclidean", "cosine",
+                                                                                        "largest"))}) == 3
     with pytest.raises(ValueError, match="labels"):
         plots.plot_token_vectors(E, ["cat"], None)
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
@@ -65,3 +72,13 @@ def test_lens_path_stops_at_the_chosen_layer() -> None:
     assert ax.get_xlabel() == "along ' Mary'"
     with pytest.raises(ValueError, match="upto"):
         plots.plot_lens_path(coords, axis_labels=("a", "b"), upto=3)
+
+
+def test_a_very_long_h_is_drawn_shorter_and_keeps_the_tokens_readable() -> None:
+    E = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    ax = plots.plot_token_vectors(E, ["a", "b", "c"], np.array([0.0, 50.0]))
+    assert ax.get_xlim()[1] <= 2.0 * 1.3 + 1e-9                  # the view stays near the tokens
+    note = [t.get_text() for t in ax.texts if t.get_text().startswith("h")]
+    assert note == ["h (length 50.0, drawn shorter)"]
+    short = plots.plot_token_vectors(E, ["a", "b", "c"], np.array([0.5, 0.5]))
+    assert [t.get_text() for t in short.texts if t.get_text().startswith("h")] == ["h"]

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Rectangle
 
-from .style import DIVERGING, HIGHLIGHT, OKABE_ITO, ORIGINAL, PALETTE, RECOVERED, as_matrix, new_axes
+from .style import DIVERGING, HIGHLIGHT, OKABE_ITO, ORIGINAL, PALETTE, RECOVERED, as_matrix, new_axes, spread_positions
 
 __all__ = ["plot_directions", "plot_gram", "plot_equalizer", "plot_error_by_angle"]
 
@@ -26,6 +26,25 @@ def _names(labels: Sequence[str] | None, n: int, what: str) -> list[str]:
     if len(labels) != n:
         raise ValueError(f"got {len(labels)} labels for {n} {what}s; give one label per {what}")
     return [str(label) for label in labels]
+
+
+def _clear_side(p: np.ndarray, targets: Sequence[np.ndarray], distance: float = 13.0) -> dict:
+    """Where to put a label at ``p`` so that it points away from every line drawn from ``p`` to a target.
+
+    Returns keyword arguments for ``annotate``: an offset in points and the matching alignment.
+    """
+    angles = [np.arctan2(t[1] - p[1], t[0] - p[0]) for t in targets if np.linalg.norm(t - p) > 1e-9]
+    candidates = np.radians(np.arange(45, 405, 30))          # start above-right, the usual place
+    if angles:
+        def clearance(c: float) -> float:
+            return min(abs((c - a + np.pi) % (2 * np.pi) - np.pi) for a in angles)
+        best = max(candidates, key=clearance)
+    else:
+        best = candidates[0]
+    dx, dy = np.cos(best), np.sin(best)
+    return {"xytext": (distance * dx, distance * dy), "textcoords": "offset points",
+            "ha": "left" if dx > 0.3 else "right" if dx < -0.3 else "center",
+            "va": "bottom" if dy > 0.3 else "top" if dy < -0.3 else "center"}
 
 
 def plot_directions(W: np.ndarray, points: np.ndarray | Mapping[str, np.ndarray] | None = None, *,
@@ -81,6 +100,8 @@ def plot_directions(W: np.ndarray, points: np.ndarray | Mapping[str, np.ndarray]
     ax.axhline(0, color="#dddddd", linewidth=0.8, zorder=0)
     ax.axvline(0, color="#dddddd", linewidth=0.8, zorder=0)
     extent = max(1.0, float(lengths.max()))
+    # names sit beyond the arrow tips, pushed apart when two directions are close
+    name_angles = spread_positions(np.arctan2(W[1], W[0]), min_gap=0.22)
     for i in range(n):
         w = W[:, i]
         color = PALETTE[i % len(PALETTE)]
@@ -89,15 +110,19 @@ def plot_directions(W: np.ndarray, points: np.ndarray | Mapping[str, np.ndarray]
         unit = w / lengths[i]
         ax.plot([-1.25 * extent * unit[0], 1.25 * extent * unit[0]], [-1.25 * extent * unit[1], 1.25 * extent * unit[1]],
                 color=color, linewidth=0.7, alpha=0.35, zorder=0)
-        ax.text(*(w * (1 + 0.12 / lengths[i])), names[i], color=color, fontsize=11, weight="bold",
-                ha="center", va="center")
+        radius = lengths[i] + 0.14
+        ax.text(radius * np.cos(name_angles[i]), radius * np.sin(name_angles[i]), names[i], color=color,
+                fontsize=11, weight="bold", ha="center", va="center")
+    first = next(iter(points.values()), None)
     for k, (name, p) in enumerate(points.items()):
         color = _POINT_COLORS[k % len(_POINT_COLORS)]
         extent = max(extent, float(np.abs(p).max()))
+        lines_from_p = [first] if k else [q for q in points.values() if q is not p]
         if project:
             for i in range(n):
                 unit = W[:, i] / lengths[i]
                 foot = (unit @ p) * unit  # where the perpendicular from p meets direction i's line
+                lines_from_p.append(foot)
                 ax.plot([p[0], foot[0]], [p[1], foot[1]], color=PALETTE[i % len(PALETTE)], linestyle=":",
                         linewidth=1.4)
                 ax.plot(*foot, marker="o", markersize=5, color=PALETTE[i % len(PALETTE)], markeredgecolor="white")
@@ -105,14 +130,13 @@ def plot_directions(W: np.ndarray, points: np.ndarray | Mapping[str, np.ndarray]
                     ax.annotate(f"{float(np.asarray(readings[name])[i]):.2f}", foot, xytext=(6, -12),
                                 textcoords="offset points", fontsize=9, color=PALETTE[i % len(PALETTE)])
         ax.plot(*p, marker="o", markersize=8, color=color, zorder=5)
-        if k == 0:
-            ax.annotate(name, p, xytext=(7, 5), textcoords="offset points", fontsize=11, color=color, weight="bold")
-        else:  # a later point is an update of the first: draw the step, label it below-left
-            first = next(iter(points.values()))
+        if k:  # a later point is an update of the first: draw the step
             ax.annotate("", xy=(p[0], p[1]), xytext=(first[0], first[1]),
                         arrowprops={"arrowstyle": "-|>", "color": color, "linewidth": 1.5, "shrinkA": 5, "shrinkB": 5})
-            ax.annotate(name, p, xytext=(-8, -16), textcoords="offset points", fontsize=11, color=color,
-                        weight="bold", ha="right")
+        # the label goes where no line leaves the point, on a white patch in case one still passes
+        ax.annotate(name, p, fontsize=11, color=color, weight="bold", zorder=6,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+                    **_clear_side(p, lines_from_p))
     limit = 1.3 * extent
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)

@@ -10,12 +10,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from .style import HIGHLIGHT, OKABE_ITO, PALETTE, as_matrix, new_axes
+from .style import HIGHLIGHT, PALETTE, as_matrix, new_axes
 
 __all__ = ["plot_token_vectors", "plot_token_bars", "plot_histogram", "plot_lens_path"]
 
-_WINNER_STYLE = {"Euclidean nearest": ("s", OKABE_ITO["orange"]), "cosine nearest": ("D", OKABE_ITO["bluish_green"]),
-                 "largest dot product": ("*", HIGHLIGHT)}
+# Rules are told apart by the marker's shape; the markers are black so that no rule's colour is mistaken for
+# the colour of a token (the token arrows use the palette).
+_WINNER_STYLE = {"Euclidean nearest": "s", "cosine nearest": "D", "largest dot product": "*"}
+_WINNER_SHAPES = "sD*o^v"
 
 
 def plot_token_vectors(E: np.ndarray, labels: Sequence[str], h: np.ndarray | None = None, *,
@@ -62,14 +64,22 @@ def plot_token_vectors(E: np.ndarray, labels: Sequence[str], h: np.ndarray | Non
         h = np.asarray(h, dtype=float)
         if h.shape != (2,):
             raise ValueError(f"h must have shape (2,); got {h.shape}")
-        ax.annotate("", xy=(h[0], h[1]), xytext=(0, 0),
-                    arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 2.4, "mutation_scale": 15})
-        ax.annotate("h", h, xytext=(6, 6), textcoords="offset points", fontsize=11, weight="bold")
-        extent = max(extent, float(np.abs(h).max()) * 1.25)
+        # the view grows with h up to twice the tokens' extent; a longer h is drawn shortened, its length
+        # written beside it, so the tokens (and their labels) stay readable
+        extent = max(extent, min(float(np.abs(h).max()) * 1.25, 2.0 * extent))
+        room = 0.9 * extent / max(float(np.abs(h).max()), 1e-12)
+        tip = h * min(1.0, room)
+        ax.annotate("", xy=(tip[0], tip[1]), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 2.4, "mutation_scale": 15,
+                                "linestyle": "-" if room >= 1 else "--"})
+        name = "h" if room >= 1 else f"h (length {np.linalg.norm(h):.1f}, drawn shorter)"
+        ax.annotate(name, tip, xytext=(6, 6) if room >= 1 else (8, -4), textcoords="offset points",
+                    fontsize=11 if room >= 1 else 9, weight="bold", va="bottom" if room >= 1 else "top",
+                    ha="left" if tip[0] <= 0.3 * extent else "right")
     for k, (rule, j) in enumerate((winners or {}).items()):
-        marker, color = _WINNER_STYLE.get(rule, ("o", PALETTE[k % len(PALETTE)]))
-        ax.plot(*E[:, j], marker=marker, markersize=12 if marker == "*" else 9, markerfacecolor="none",
-                markeredgecolor=color, markeredgewidth=1.8, linestyle="none", label=f"{rule}: {labels[j]}")
+        marker = _WINNER_STYLE.get(rule, _WINNER_SHAPES[k % len(_WINNER_SHAPES)])
+        ax.plot(*E[:, j], marker=marker, markersize=15 if marker == "*" else 11, markerfacecolor="none",
+                markeredgecolor="black", markeredgewidth=1.6, linestyle="none", label=f"{rule}: {labels[j]}")
     if winners:
         ax.legend(fontsize=8, loc="lower left")
     ax.set_xlim(-extent, extent)
