@@ -56,3 +56,46 @@ def test_trained_sweep_went_far_beyond_the_check_point(sweep) -> None:
     assert represented[-1] == 100 and represented[-1] > 3 * 20, represented
     D = toy.feature_dimensionality(sweep["W"][-1])
     assert np.allclose(np.median(D), 20 / 100, atol=0.02), "all 100 features share the 20 dimensions: D = m/n"
+
+
+def _phase_script():
+    spec = importlib.util.spec_from_file_location("make_phase_diagram", DATA / "make_phase_diagram.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def phase():
+    path = DATA / "phase_diagram.npz"
+    assert path.is_file(), f"{path} is missing: run lessons/data/make_phase_diagram.py"
+    return np.load(path)
+
+
+def test_phase_file_states_the_scripts_settings(phase) -> None:
+    module = _phase_script()
+    assert np.allclose(phase["ratios"], module.RATIOS) and np.allclose(phase["densities"], module.DENSITIES)
+    assert int(phase["steps"]) == module.STEPS and int(phase["restarts"]) == module.RESTARTS
+    assert int(phase["seed"]) == module.SEED
+    grid = (module.DENSITIES.size, module.RATIOS.size)
+    assert phase["W"].shape == phase["b"].shape == grid + (2,) and phase["loss"].shape == grid
+    assert phase["W_early"].shape == (module.DENSITIES.size * module.RATIOS.size * module.RESTARTS, 1, 2)
+
+
+@pytest.mark.slow
+def test_phase_grid_first_steps_are_reproduced_by_the_engine(phase) -> None:
+    rerun = _phase_script().train_grid(int(phase["early_steps"]))
+    assert np.allclose(rerun.model.W, phase["W_early"], atol=1e-5), (
+        "the engine no longer reproduces the shipped phase diagram's first steps: regenerate it with "
+        "lessons/data/make_phase_diagram.py")
+
+
+def test_phase_grid_shows_the_three_regimes_where_theory_puts_them(phase) -> None:
+    """Dense and unimportant: ignored; dense and important: dedicated; sparse: superposed (antipodal)."""
+    stored = np.abs(phase["W"]) > 0.5
+    first, last = 0, -1                                # densest row, sparsest row
+    assert not stored[first, 0, 1] and stored[first, 0, 0]            # r = 0.1, p = 1: the extra feature ignored
+    assert stored[first, last, 1] and not stored[first, last, 0]      # r = 10, p = 1: it takes the dimension
+    sparse = phase["W"][last]                                          # p = 0.01: both stored, opposite signs
+    both = stored[last].all(axis=1)
+    assert both.mean() > 0.8 and np.all(np.sign(sparse[both, 0]) != np.sign(sparse[both, 1]))

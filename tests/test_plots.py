@@ -41,6 +41,8 @@ CALLS = {
     "plot_cosine_histograms": lambda ax: plots.plot_cosine_histograms({"d = 2": [0.1, -0.5, 0.9]}, ax=ax),
     "plot_features_2d": lambda ax: plots.plot_features_2d(np.eye(2), ax=ax),
     "plot_feature_bars": lambda ax: plots.plot_feature_bars([1.0, 0.5], [0.0, 0.8], ax=ax),
+    "plot_phase_diagram": lambda ax: plots.plot_phase_diagram([1.0, 10.0], [1.0, 0.1], np.array([[0, 1], [1, 0]]),
+                                                              ["a", "b"], title="T", xlabel="X", ylabel="Y", ax=ax),
     # lesson 04 (details in test_plots_orthants.py; the 3-D figures are tested there)
     "plot_relu_snap": lambda ax: plots.plot_relu_snap(np.array([[-1.0, 2.0], [0.5, -0.5]]),
                                                       np.array([[0.0, 2.0], [0.5, 0.0]]), ax=ax),

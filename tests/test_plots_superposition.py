@@ -82,3 +82,33 @@ def test_panel_grid_makes_independent_axes() -> None:
     assert tuple(fig.get_size_inches()) == pytest.approx((6.0, 3.0))
     plots.plot_features_2d(np.eye(2), ax=axes[1, 2])
     assert axes[1, 2].lines and not axes[0, 0].lines
+
+
+def test_phase_diagram_colours_each_cell_by_its_phase_and_draws_boundaries() -> None:
+    x, y = np.array([0.1, 1.0, 10.0]), np.array([1.0, 0.1])
+    phase = np.array([[0, 1, 1], [2, 2, 1]])
+    ax = plots.plot_phase_diagram(x, y, phase, ["none", "dedicated", "superposed"],
+                                  boundaries={"predicted": (np.array([0.1, 10.0]), np.array([0.5, 0.5]))},
+                                  title="T", xlabel="r", ylabel="p")
+    mesh = ax.collections[0]
+    assert np.array_equal(np.asarray(mesh.get_array()).reshape(2, 3), phase)
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    x_lo, x_hi = ax.get_xlim()
+    assert x_lo < 0.1 and x_hi > 10.0                                   # whole cells around the grid values
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["none", "dedicated", "superposed", "predicted"]
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_phase_diagram(x, y, phase.T, ["a", "b", "c"], title="T", xlabel="X", ylabel="Y")
+    with pytest.raises(ValueError, match="index names"):
+        plots.plot_phase_diagram(x, y, phase, ["a", "b"], title="T", xlabel="X", ylabel="Y")
+
+
+def test_features_2d_colours_groups_and_numbers_the_spokes() -> None:
+    from matplotlib.colors import to_rgb
+    W = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+    ax = plots.plot_features_2d(W, groups=[0, 0, 1, 1])
+    spokes = [line for line in ax.lines if len(line.get_xdata()) == 2]
+    colours = [to_rgb(line.get_color()) for line in spokes]
+    assert colours[0] == colours[1] != colours[2] == colours[3]
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "1", "2", "3"]
+    with pytest.raises(ValueError, match="one group per column"):
+        plots.plot_features_2d(W, groups=[0, 1])

@@ -7,17 +7,20 @@ import pytest
 from course_utils import toy
 from course_utils.toy.grads import LossGrad
 
-VARIANTS = list(itertools.product(["relu", "linear"], [True, False], [True, False]))
+VARIANTS = list(itertools.product(["relu", "linear"], [True, False], [True, False], ["linear", "relu"]))
 
 
-def _reference_loss(W, W_dec, b, activation, x, importance):
+def _reference_loss(W, W_dec, b, activation, x, importance, hidden="linear"):
     """Per-instance loss written out instance by instance, example by example."""
     n_inst, _, n = W.shape
     losses = np.zeros(n_inst)
     for k in range(n_inst):
         total = 0.0
         for row in x[k]:
-            pre = W_dec[k].T @ (W[k] @ row)
+            hid = W[k] @ row
+            if hidden == "relu":
+                hid = np.maximum(hid, 0.0)
+            pre = W_dec[k].T @ hid
             if b is not None:
                 pre = pre + b[k]
             out = np.maximum(pre, 0.0) if activation == "relu" else pre
@@ -26,9 +29,9 @@ def _reference_loss(W, W_dec, b, activation, x, importance):
     return losses
 
 
-def _model(activation, tied, bias, seed=0):
+def _model(activation, tied, bias, seed=0, hidden="linear"):
     model = toy.init_model(6, 3, n_instances=3, activation=activation, tied=tied, bias=bias,
-                           dtype=np.float64, seed=seed)
+                           dtype=np.float64, seed=seed, hidden_activation=hidden)
     if bias:  # a non-zero bias so that its gradient path is exercised
         model.b[...] = np.random.default_rng(seed + 1).normal(0, 0.3, model.b.shape)
     return model
@@ -39,9 +42,9 @@ def _batch(seed=5):
     return toy.sample_sparse_features([1.0, 0.5, 0.2], 3, 6, 16, dtype=np.float64, seed=rng)
 
 
-@pytest.mark.parametrize("activation,tied,bias", VARIANTS)
-def test_gradients_match_finite_differences(activation, tied, bias):
-    model = _model(activation, tied, bias)
+@pytest.mark.parametrize("activation,tied,bias,hidden", VARIANTS)
+def test_gradients_match_finite_differences(activation, tied, bias, hidden):
+    model = _model(activation, tied, bias, hidden=hidden)
     x = _batch()
     importance = np.array([[1.0, 0.9, 0.8, 0.7, 0.6, 0.5]] * 2 + [[2.0, 1.0, 1.0, 0.5, 0.5, 0.1]])
     _, grads = toy.loss_and_grads(model, x, importance)
@@ -60,13 +63,13 @@ def test_gradients_match_finite_differences(activation, tied, bias):
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize("activation,tied,bias", VARIANTS)
-def test_loss_matches_reference_implementation(activation, tied, bias):
-    model = _model(activation, tied, bias, seed=3)
+@pytest.mark.parametrize("activation,tied,bias,hidden", VARIANTS)
+def test_loss_matches_reference_implementation(activation, tied, bias, hidden):
+    model = _model(activation, tied, bias, seed=3, hidden=hidden)
     x = _batch(seed=9)
     importance = np.linspace(1.0, 0.1, 6)
     expected = _reference_loss(model.W, model.W_dec, model.b, activation, x,
-                               np.broadcast_to(importance, (3, 6)))
+                               np.broadcast_to(importance, (3, 6)), hidden=hidden)
     value, _ = toy.loss_and_grads(model, x, importance)
     np.testing.assert_allclose(value, expected, rtol=1e-12)
     np.testing.assert_allclose(toy.loss(model, x, importance), expected, rtol=1e-12)
@@ -113,3 +116,13 @@ def test_lossgrad_rejects_wrong_batch():
         lg.set_batch(np.zeros((3, 8, 6)))
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         LossGrad(model, 0)
+
+
+def test_hidden_relu_clips_negative_neurons_and_is_kept_by_copy():
+    model = toy.init_model(4, 3, n_instances=2, hidden_activation="relu", seed=0, dtype=np.float64)
+    x = toy.sample_sparse_features(0.5, 2, 4, 32, dtype=np.float64, seed=1)
+    h = model.hidden(x)
+    assert h.min() == 0.0 and np.allclose(h, np.maximum(np.matmul(x, model.W.transpose(0, 2, 1)), 0))
+    assert model.copy().hidden_activation == "relu" and "hidden_activation='relu'" in repr(model)
+    with pytest.raises(ValueError, match="hidden_activation"):
+        toy.init_model(4, 3, hidden_activation="tanh")

@@ -33,7 +33,7 @@ from .orthants import (
 )
 from .projections import plot_column_reading, plot_projection_blocks, plot_widths
 from .style import OKABE_ITO, PALETTE, panel_grid
-from .superposition import plot_cosine_histograms, plot_feature_bars, plot_features_2d
+from .superposition import plot_cosine_histograms, plot_feature_bars, plot_features_2d, plot_phase_diagram
 
 __all__ = [
     "OKABE_ITO",
@@ -56,6 +56,7 @@ __all__ = [
     "plot_cosine_histograms",
     "plot_features_2d",
     "plot_feature_bars",
+    "plot_phase_diagram",
     # lesson 04
     "inside_features",
     "plot_relu_snap",

@@ -14,7 +14,7 @@ from matplotlib.colors import Normalize
 
 from .style import PALETTE, as_matrix, new_axes
 
-__all__ = ["plot_cosine_histograms", "plot_features_2d", "plot_feature_bars"]
+__all__ = ["plot_cosine_histograms", "plot_features_2d", "plot_feature_bars", "plot_phase_diagram"]
 
 #: Colour map for "how much a feature shares its dimensions": dark = alone, yellow = shared.
 SHARING_CMAP = "viridis"
@@ -59,8 +59,9 @@ def plot_cosine_histograms(cosines: Mapping[str, Sequence[float] | np.ndarray], 
 
 
 def plot_features_2d(W: np.ndarray, *, importance: Sequence[float] | np.ndarray | None = None,
-                     title: str = "Feature directions", ax: Axes | None = None) -> Axes:
-    """The columns of a 2-D model's ``W`` as spokes from the origin, coloured by importance.
+                     groups: Sequence[int] | None = None, title: str = "Feature directions",
+                     ax: Axes | None = None) -> Axes:
+    """The columns of a 2-D model's ``W`` as spokes from the origin, coloured by importance or by group.
 
     Parameters
     ----------
@@ -68,6 +69,9 @@ def plot_features_2d(W: np.ndarray, *, importance: Sequence[float] | np.ndarray 
         One feature per column (a trained toy model's ``W`` for one instance).
     importance : (n,), optional
         Feature importances; the most important feature is drawn darkest.
+    groups : (n,) ints, optional
+        A group per feature (e.g. which pair it belongs to): each group gets a palette colour and
+        every spoke is labelled with its feature number. Overrides the importance shading.
     title : str
     ax : Axes, optional
 
@@ -87,11 +91,17 @@ def plot_features_2d(W: np.ndarray, *, importance: Sequence[float] | np.ndarray 
     shade = 0.85 - 0.65 * (importance - importance.min()) / span  # grey level: important = dark
     circle = np.linspace(0, 2 * np.pi, 100)
     ax.plot(np.cos(circle), np.sin(circle), color="#dddddd", linewidth=0.8, zorder=0)
-    for i in np.argsort(importance):
-        color = (shade[i],) * 3
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"groups must give one group per column of W ({n}); got {len(groups)}")
+    for i in np.argsort(importance, kind="stable"):
+        color = (shade[i],) * 3 if groups is None else PALETTE[int(groups[i]) % len(PALETTE)]
         ax.plot([0, W[0, i]], [0, W[1, i]], color=color, linewidth=1.6)
         ax.plot(W[0, i], W[1, i], marker="o", markersize=5, color=color)
-    limit = max(1.2, 1.1 * float(np.abs(W).max()))
+        if groups is not None:
+            ax.annotate(str(i), (W[0, i], W[1, i]), xytext=(4 * np.sign(W[0, i]) or 4, 4 * np.sign(W[1, i]) or 4),
+                        textcoords="offset points", fontsize=9, color=color, weight="bold",
+                        ha="left" if W[0, i] >= 0 else "right", va="bottom" if W[1, i] >= 0 else "top")
+    limit = max(1.2, 1.25 * float(np.abs(W).max()))
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-limit, limit)
     ax.set_aspect("equal")
@@ -148,4 +158,65 @@ def plot_feature_bars(norms: Sequence[float] | np.ndarray, sharing: Sequence[flo
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("‖W_i‖", fontsize=9)
     ax.set_ylabel("feature", fontsize=9)
+    return ax
+
+
+def plot_phase_diagram(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, phase: np.ndarray,
+                       names: Sequence[str], *, boundaries: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                       title: str, xlabel: str, ylabel: str, ax: Axes | None = None) -> Axes:
+    """A grid of categorical results on log-log axes (one colour per phase), with boundary curves over it.
+
+    Parameters
+    ----------
+    x : (nx,)
+        Grid values along the x-axis (positive; drawn on a log scale).
+    y : (ny,)
+        Grid values along the y-axis (positive; drawn on a log scale).
+    phase : (ny, nx) int
+        The phase of each grid point, an index into ``names``.
+    names : sequence of str
+        One name per phase, for the legend.
+    boundaries : mapping label -> (xs, ys), optional
+        Curves to draw over the grid (dashed, black), e.g. a predicted boundary.
+    title, xlabel, ylabel : str
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    phase = np.asarray(phase)
+    if phase.shape != (y.size, x.size):
+        raise ValueError(f"phase must have shape (len(y), len(x)) = {(y.size, x.size)}; got {phase.shape}")
+    if phase.size and (phase.min() < 0 or phase.max() >= len(names)):
+        raise ValueError(f"phase values must index names (0..{len(names) - 1}); got {phase.min()}..{phase.max()}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive: they are drawn on log scales")
+
+    def edges(v: np.ndarray) -> np.ndarray:          # cell edges halfway between grid values, in log space
+        logs = np.log10(v)
+        step = np.diff(logs)
+        inner = logs[:-1] + step / 2
+        return 10 ** np.concatenate([[logs[0] - step[0] / 2], inner, [logs[-1] + step[-1] / 2]])
+
+    colours = [PALETTE[k % len(PALETTE)] for k in range(len(names))]
+    ax = new_axes(ax, (6.0, 4.6))
+    ax.pcolormesh(edges(x), edges(y), phase, cmap=ListedColormap(colours), vmin=-0.5, vmax=len(names) - 0.5,
+                  shading="flat")
+    handles = [Patch(color=c, label=name) for c, name in zip(colours, names)]
+    for label, (xs, ys) in (boundaries or {}).items():
+        (line,) = ax.plot(xs, ys, color="black", linestyle="--", linewidth=1.8, label=label)
+        handles.append(line)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*sorted(edges(x)[[0, -1]]))          # increasing upwards and rightwards, whatever the grid order
+    ax.set_ylim(*sorted(edges(y)[[0, -1]]))
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     return ax

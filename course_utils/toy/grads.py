@@ -8,12 +8,15 @@ Backward pass, per instance.  Internally a batch is stored feature-major,
 ``X : (n, B)`` (one column per example), so every elementwise operation runs
 along the long batch axis::
 
-    H  = W X                    (m, B)      Z = W_decᵀ H + b      (n, B)
+    H  = W X                    (m, B)      A = act_h(H)          (m, B)
+    Z  = W_decᵀ A + b           (n, B)
     dZ = 2 / (B n) * I * (act(Z) - X) * act'(Z)                    (n, B)
     db = sum_b dZ               (n,)
-    dW_dec = H dZᵀ              (m, n)
-    dH = W_dec dZ               (m, B)
+    dW_dec = A dZᵀ              (m, n)
+    dH = (W_dec dZ) * act_h'(H) (m, B)
     dW = dH Xᵀ   (+ dW_dec when tied)                               (m, n)
+
+``act_h`` is the identity (``A = H``) unless the model has a ReLU hidden layer.
 
 :class:`LossGrad` evaluates this for all instances at once with batched
 ``np.matmul`` calls writing into buffers it owns, so a training step allocates
@@ -71,6 +74,7 @@ class LossGrad:
         self._z = np.empty((n_inst, n, B), dtype=dt)
         self._dz = np.empty((n_inst, n, B), dtype=dt)
         self._relu = model.activation == "relu"
+        self._a = np.empty((n_inst, m, B), dtype=dt) if model.hidden_activation == "relu" else self._h
         self.grad = np.zeros_like(model.params)
         self.grads = model.split(self.grad)
         self._gdec = np.empty((n_inst, m, n), dtype=dt) if model.tied else self.grads[1]
@@ -98,9 +102,11 @@ class LossGrad:
         """
         model = self.model
         W, Wd, b = model.W, model.W_dec, model.b
-        x, h, dh, z, dz = self.xT, self._h, self._dh, self._z, self._dz
+        x, h, a, dh, z, dz = self.xT, self._h, self._a, self._dh, self._z, self._dz
         np.matmul(W, x, out=h)
-        np.matmul(Wd.transpose(0, 2, 1), h, out=z)
+        if a is not h:
+            np.maximum(h, 0, out=a)
+        np.matmul(Wd.transpose(0, 2, 1), a, out=z)
         if b is not None:
             z += b[:, :, None]
         if need_loss and self._relu:
@@ -120,8 +126,10 @@ class LossGrad:
         gW = self.grads[0]
         if b is not None:
             np.sum(dz, axis=2, out=self.grads[-1])
-        np.matmul(h, dz.transpose(0, 2, 1), out=self._gdec)
+        np.matmul(a, dz.transpose(0, 2, 1), out=self._gdec)
         np.matmul(Wd, dz, out=dh)
+        if a is not h:
+            dh *= h > 0                       # the hidden ReLU passes gradient only where it was active
         np.matmul(dh, x.transpose(0, 2, 1), out=gW)
         if model.tied:
             gW += self._gdec

@@ -1,8 +1,10 @@
 """Parameters of the toy autoencoders from "Toy Models of Superposition".
 
-Each model maps ``x`` in R^n to ``x' = act(W_decᵀ W x + b)`` through an
+Each model maps ``x`` in R^n to ``x' = act(W_decᵀ h + b)`` through an
 ``m``-dimensional hidden layer ``h = W x``.  ``act`` is ReLU (the model of
-lessons 03 and 04) or the identity (the linear baseline).  With tied weights
+lessons 03 and 04) or the identity (the linear baseline).  The hidden layer
+is linear, or ``h = ReLU(W x)`` for the privileged-basis model of lesson 04,
+whose neurons are the hidden coordinates.  With tied weights
 ``W_dec`` is ``W`` itself, which is the model of the paper; an untied model has
 a separate decoder.
 
@@ -62,6 +64,8 @@ class ToyModel:
         Separate decoder weights; ``None`` ties the decoder to ``W``.
     activation : {"relu", "linear"}
         Output nonlinearity.
+    hidden_activation : {"linear", "relu"}
+        Nonlinearity of the hidden layer (``"relu"``: ``h = ReLU(W x)``, a privileged basis).
     dtype : float32 or float64, optional
         Storage type; defaults to the dtype of ``W`` (float32 for integer input).
 
@@ -71,7 +75,7 @@ class ToyModel:
     of it: change them in place (``model.W[...] = new``), not by assignment.
     """
 
-    __slots__ = ("params", "activation", "_shape", "_tied", "_bias", "_views")
+    __slots__ = ("params", "activation", "hidden_activation", "_shape", "_tied", "_bias", "_views")
 
     def __init__(
         self,
@@ -80,6 +84,7 @@ class ToyModel:
         W_dec: Optional[np.ndarray] = None,
         activation: str = "relu",
         dtype: object = None,
+        hidden_activation: str = "linear",
     ) -> None:
         W = np.asarray(W)
         if W.ndim != 3:
@@ -90,8 +95,9 @@ class ToyModel:
         if dtype is None:
             dtype = W.dtype if W.dtype.kind == "f" else np.float32
         dt = check_dtype(dtype)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
+        for name, value in (("activation", activation), ("hidden_activation", hidden_activation)):
+            if value not in ACTIVATIONS:
+                raise ValueError(f"{name} must be one of {ACTIVATIONS}; got {value!r}")
         n_inst, m, n = W.shape
         if min(W.shape) < 1:
             raise ValueError(f"every dimension of W must be at least 1; got shape {W.shape}")
@@ -113,6 +119,7 @@ class ToyModel:
                 raise ValueError("model parameters must be finite (no NaN or inf)")
         self.params = np.empty(sum(a.size for a in arrays), dtype=dt)
         self.activation = activation
+        self.hidden_activation = hidden_activation
         self._shape = (n_inst, m, n)
         self._tied = W_dec is None
         self._bias = b is not None
@@ -177,13 +184,15 @@ class ToyModel:
             W_dec=None if self._tied else self.W_dec,
             activation=self.activation,
             dtype=self.dtype,
+            hidden_activation=self.hidden_activation,
         )
 
     def __repr__(self) -> str:
         n_inst, m, n = self._shape
         return (
             f"ToyModel(n_instances={n_inst}, n_hidden={m}, n_features={n}, "
-            f"activation={self.activation!r}, tied={self._tied}, bias={self._bias}, "
+            f"activation={self.activation!r}, hidden_activation={self.hidden_activation!r}, "
+            f"tied={self._tied}, bias={self._bias}, "
             f"dtype={self.dtype.name})"
         )
 
@@ -200,9 +209,7 @@ class ToyModel:
         -------
         out : (n_instances, batch, n_features) array
         """
-        x = self._check_input(x)
-        h = np.matmul(x, self.W.transpose(0, 2, 1))
-        out = np.matmul(h, self.W_dec)
+        out = np.matmul(self.hidden(x), self.W_dec)
         if self._bias:
             out += self.b[:, None, :]
         if self.activation == "relu":
@@ -210,8 +217,11 @@ class ToyModel:
         return out
 
     def hidden(self, x: np.ndarray) -> np.ndarray:
-        """Hidden activations ``h = W x``, (n_instances, batch, n_hidden)."""
-        return np.matmul(self._check_input(x), self.W.transpose(0, 2, 1))
+        """Hidden activations ``h = W x`` (``ReLU(W x)`` with a ReLU hidden layer), (n_instances, batch, n_hidden)."""
+        h = np.matmul(self._check_input(x), self.W.transpose(0, 2, 1))
+        if self.hidden_activation == "relu":
+            np.maximum(h, 0, out=h)
+        return h
 
     def _check_input(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)
@@ -233,6 +243,7 @@ def init_model(
     n_instances: int = 1,
     *,
     activation: str = "relu",
+    hidden_activation: str = "linear",
     bias: bool = True,
     tied: bool = True,
     dtype: object = np.float32,
@@ -248,6 +259,9 @@ def init_model(
     n_features, n_hidden, n_instances : int
         ``n``, ``m`` and the number of independent models.
     activation : {"relu", "linear"}
+        Output nonlinearity.
+    hidden_activation : {"linear", "relu"}
+        Hidden-layer nonlinearity (``"relu"``: neurons with a privileged basis).
     bias : bool
         Include the output bias ``b`` (initialised to zero).
     tied : bool
@@ -269,4 +283,4 @@ def init_model(
     W = rng.normal(0.0, std, size=shape)
     W_dec = None if tied else rng.normal(0.0, std, size=shape)
     b = np.zeros((n_instances, n_features)) if bias else None
-    return ToyModel(W, b=b, W_dec=W_dec, activation=activation, dtype=dt)
+    return ToyModel(W, b=b, W_dec=W_dec, activation=activation, dtype=dt, hidden_activation=hidden_activation)
