@@ -193,6 +193,9 @@ def test_series_lines_legend_and_log_axis() -> None:
     assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
     assert list(ax.get_lines()[0].get_ydata()) == [3, 2, 1]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.xaxis.get_transform().base == 2
+    decimal = plots.plot_series([0.01, 0.1], {"a": [1, 2]}, title="T", xlabel="X", ylabel="Y", logx=True, logx_base=10)
+    assert decimal.xaxis.get_transform().base == 10
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     with pytest.raises(ValueError, match="shape"):
         plots.plot_series([1, 2], {"a": [1, 2, 3]}, title="T", xlabel="X", ylabel="Y")

@@ -62,3 +62,12 @@ def test_heatmap_blanks_nan_and_labels_ticks() -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
     with pytest.raises(ValueError, match="2-D"):
         plots.plot_heatmap(np.ones(3), title="T", xlabel="X", ylabel="Y", colorbar_label="C")
+
+
+def test_heatmap_diverging_is_centred_on_zero() -> None:
+    ax = plots.plot_heatmap(np.array([[-0.5, 2.0], [1.0, 0.0]]), title="T", xlabel="X", ylabel="Y",
+                            colorbar_label="C", diverging=True)
+    image = ax.images[0]
+    assert image.get_clim() == (-2.0, 2.0) and image.get_cmap().name == plots.style.DIVERGING
+    plain = plots.plot_heatmap(np.eye(2), title="T", xlabel="X", ylabel="Y", colorbar_label="C")
+    assert plain.images[0].get_cmap().name == "magma"

@@ -53,7 +53,7 @@ def plot_signed_bars(values: Sequence[float] | np.ndarray, labels: Sequence[str]
 
 def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[float] | np.ndarray], *,
                 title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False,
-                markers: bool = True, references: Sequence[str] = (), ylim: tuple[float, float] | None = None,
+                logx_base: int = 2, markers: bool = True, references: Sequence[str] = (), ylim: tuple[float, float] | None = None,
                 ax: Axes | None = None) -> Axes:
     """Line plot of several named series against a shared x (markers on every point).
 
@@ -68,6 +68,8 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
     title, xlabel, ylabel : str
     logx, logy : bool
         Logarithmic axes (with ``logy``, values of 0 or below are left out: a log scale cannot show them).
+    logx_base : int
+        Base of the logarithmic x-axis: 2 for counts that double (tokens), 10 for probabilities.
     markers : bool
         Mark every point (turn off for dense curves; lines are then told apart by style).
     references : sequence of str
@@ -101,7 +103,7 @@ def plot_series(x: Sequence[float] | np.ndarray, series: Mapping[str, Sequence[f
         else:
             ax.plot(x, ys, linestyle=STYLES[k % len(STYLES)], linewidth=2, color=PALETTE[k % len(PALETTE)], label=name)
     if logx:
-        ax.set_xscale("log", base=2)
+        ax.set_xscale("log", base=logx_base)
     if logy:
         ax.set_yscale("log")
     if ylim is not None:

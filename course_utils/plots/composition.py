@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
-from .style import HIGHLIGHT, OKABE_ITO, PALETTE, new_axes
+from .style import DIVERGING, HIGHLIGHT, OKABE_ITO, PALETTE, new_axes
 
 __all__ = ["plot_projection_to_line", "plot_point_clouds", "plot_polarizers", "plot_heatmap"]
 
@@ -147,8 +147,11 @@ def plot_polarizers(angles_deg: Sequence[float], fields: np.ndarray, *, title: s
 def plot_heatmap(M: np.ndarray, *, title: str, xlabel: str, ylabel: str, colorbar_label: str,
                  row_ticks: tuple[Sequence[float], Sequence[str]] | None = None,
                  col_ticks: tuple[Sequence[float], Sequence[str]] | None = None, vmin: float | None = None,
-                 vmax: float | None = None, ax: Axes | None = None) -> Axes:
+                 vmax: float | None = None, diverging: bool = False, ax: Axes | None = None) -> Axes:
     """A matrix of scores as a heat map; NaN entries (pairs not scored) are left blank.
+
+    With ``diverging`` the map is the course's purple/orange diverging one, centred on 0 (for signed
+    weights); otherwise a sequential map (for scores).
 
     Parameters
     ----------
@@ -156,7 +159,9 @@ def plot_heatmap(M: np.ndarray, *, title: str, xlabel: str, ylabel: str, colorba
     title, xlabel, ylabel, colorbar_label : str
     row_ticks, col_ticks : (positions, labels), optional
     vmin, vmax : float, optional
-        Colour range.
+        Colour range (with ``diverging``, symmetric around 0 by default).
+    diverging : bool
+        Signed values: diverging colours, white at 0.
     ax : Axes, optional
 
     Returns
@@ -167,8 +172,11 @@ def plot_heatmap(M: np.ndarray, *, title: str, xlabel: str, ylabel: str, colorba
     if M.ndim != 2:
         raise ValueError(f"M must be 2-D; got shape {M.shape}")
     ax = new_axes(ax, (6.5, 5.2))
-    image = ax.imshow(np.ma.masked_invalid(M), cmap="magma", vmin=vmin, vmax=vmax, interpolation="nearest",
-                      aspect="auto")
+    if diverging and vmin is None and vmax is None:
+        vmax = float(np.nanmax(np.abs(M))) if np.isfinite(M).any() else 1.0
+        vmin = -vmax
+    image = ax.imshow(np.ma.masked_invalid(M), cmap=DIVERGING if diverging else "magma", vmin=vmin, vmax=vmax,
+                      interpolation="nearest", aspect="auto")
     ax.figure.colorbar(image, ax=ax, shrink=0.85, label=colorbar_label)
     if row_ticks is not None:
         ax.set_yticks(*row_ticks)
