@@ -1,0 +1,249 @@
+"""Regenerate ``smollm_dictionary.npz``, the sparse dictionary lesson 07 reads (about half an hour on a laptop CPU).
+
+What it does, in order:
+
+1. **Corpus.** The docstrings of Python's standard library — every importable public module's own
+   docstring and those of its public classes and functions, in module order, duplicates dropped —
+   are joined and tokenized with SmolLM2's tokenizer. That is English prose about programming,
+   present on every machine that has Python, so nothing is downloaded. (It depends on the Python
+   version; the file stores the token ids it used, so the lesson and the tests never rebuild it.)
+2. **Activations.** SmolLM2-135M-Instruct runs on 256-token windows of the corpus, and the residual
+   stream after block ``LAYER`` is kept for every position but the first of each window (the first
+   position of a sequence holds a huge vector the model uses as an attention sink). The activations
+   are scaled by one number so that their mean squared length is ``d_model``.
+3. **Dictionary.** A TopK sparse autoencoder (Gao et al., 2024) with ``N_LATENTS`` latents, ``K`` of
+   them active per token, unit-length decoder columns, trained with Adam on 90% of the tokens;
+   latents that stop firing are restarted on badly reconstructed tokens (as in Anthropic's
+   "Towards Monosemanticity"). The other 10% measure it: fraction of variance unexplained, L0,
+   dead latents.
+4. **Examples.** For every latent, its eight strongest activations over the corpus, with where they
+   occur, so the lesson can show the contexts without running the model over the corpus.
+
+For the test, the file also keeps the activations of the first two windows and the decoder after a
+few training steps on them, which a quick rerun must reproduce.
+
+Run from the repository root::
+
+    .venv/bin/python lessons/data/make_smollm_dictionary.py
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import inspect
+import io
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+LAYER = 15                 # the residual stream after block 15 of 30
+WINDOW = 256               # tokens per forward pass
+MAX_TOKENS = 136_000       # about 530 windows
+N_LATENTS = 4096
+K = 32                     # active latents per token
+STEPS = 1500
+BATCH = 4096
+LR = 4e-4
+SEED = 0
+CHECK_WINDOWS, CHECK_STEPS = 2, 5
+TOP_EXAMPLES = 8
+# modules that open windows, print on import, or hold only tests and tools
+SKIP = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "lib2to3", "test", "ensurepip",
+        "venv", "pydoc_data", "xxsubtype"}
+
+
+def stdlib_docstrings() -> str:
+    """The standard library's module, class and function docstrings (40+ characters), joined by blank lines."""
+    docs: list[str] = []
+    for name in sorted(n for n in sys.stdlib_module_names if not n.startswith("_") and n not in SKIP):
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore")
+                module = importlib.import_module(name)
+        except Exception:                 # modules this platform lacks (winreg, msvcrt, ...)
+            continue
+        docs.append(inspect.getdoc(module) or "")
+        for attr in sorted(dir(module)):
+            obj = getattr(module, attr, None) if not attr.startswith("_") else None
+            if (inspect.isclass(obj) or inspect.isfunction(obj)) and getattr(obj, "__module__", None) == name:
+                docs.append(inspect.getdoc(obj) or "")
+    seen: set[str] = set()
+    return "\n\n".join(d for d in docs if len(d) >= 40 and not (d in seen or seen.add(d)))
+
+
+def corpus_windows(model, max_tokens: int = MAX_TOKENS) -> np.ndarray:
+    """The corpus as token ids, cut into windows: (n_windows, WINDOW) int32."""
+    ids = np.asarray(model.tokenizer.encode(stdlib_docstrings())[:max_tokens], dtype=np.int32)
+    n = len(ids) // WINDOW
+    return ids[: n * WINDOW].reshape(n, WINDOW)
+
+
+def layer_activations(model, windows: np.ndarray, layer: int = LAYER) -> np.ndarray:
+    """Residual stream after ``layer`` for every position but the first of each window: (n * (WINDOW - 1), d)."""
+    out = [model.forward(w, return_residual=True).residual[layer + 1][1:] for w in windows]
+    return np.concatenate(out).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------------------------- the SAE
+def init_sae(d: int, n_latents: int, rng: np.random.Generator, x_mean: np.ndarray) -> dict[str, np.ndarray]:
+    """Unit-length random decoder columns, encoder = decoder transposed, b_dec at the data mean."""
+    W_dec = rng.standard_normal((d, n_latents)).astype(np.float32)
+    W_dec /= np.linalg.norm(W_dec, axis=0)
+    return {"W_enc": W_dec.T.copy(), "b_enc": np.zeros(n_latents, np.float32), "W_dec": W_dec,
+            "b_dec": x_mean.astype(np.float32)}
+
+
+def topk_codes(p: dict[str, np.ndarray], x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Latent activations (B, n_latents), zero outside each row's k largest positive pre-activations, and the pre-activations."""
+    pre = (x - p["b_dec"]) @ p["W_enc"].T + p["b_enc"]
+    keep = np.argpartition(-pre, k, axis=1)[:, :k]
+    f = np.zeros_like(pre)
+    rows = np.arange(len(x))[:, None]
+    f[rows, keep] = np.maximum(pre[rows, keep], 0.0)
+    return f, pre
+
+
+def loss_and_grads(p: dict[str, np.ndarray], x: np.ndarray, k: int) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    """Mean squared reconstruction error (summed over dimensions) and its gradients; also the codes."""
+    f, _ = topk_codes(p, x, k)
+    err = f @ p["W_dec"].T + p["b_dec"] - x                     # (B, d)
+    B = len(x)
+    g_out = 2.0 * err / B
+    d_f = (g_out @ p["W_dec"]) * (f > 0)                        # only the kept, positive latents pass gradient
+    grads = {"W_dec": g_out.T @ f, "b_dec": g_out.sum(0) - (d_f @ p["W_enc"]).sum(0),
+             "W_enc": d_f.T @ (x - p["b_dec"]), "b_enc": d_f.sum(0)}
+    return float(np.sum(err ** 2) / B), grads, f
+
+
+class Adam:
+    """Adam over a dict of arrays."""
+
+    def __init__(self, params: dict[str, np.ndarray], lr: float, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
+        self.lr, self.b1, self.b2, self.eps, self.t = lr, betas[0], betas[1], eps, 0
+        self.m = {n: np.zeros_like(v) for n, v in params.items()}
+        self.v = {n: np.zeros_like(v) for n, v in params.items()}
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        for n, g in grads.items():
+            self.m[n] = self.b1 * self.m[n] + (1 - self.b1) * g
+            self.v[n] = self.b2 * self.v[n] + (1 - self.b2) * g * g
+            m_hat, v_hat = self.m[n] / (1 - self.b1 ** self.t), self.v[n] / (1 - self.b2 ** self.t)
+            params[n] -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(params[n].dtype)
+
+
+def train(acts: np.ndarray, n_latents: int, k: int, steps: int, batch: int, lr: float, seed: int,
+          restart_every: int = 250, log=print) -> dict[str, np.ndarray]:
+    """TopK SAE on ``acts`` (N, d); dead latents are restarted every ``restart_every`` steps (not in the last 20%)."""
+    rng = np.random.default_rng(seed)
+    p = init_sae(acts.shape[1], n_latents, rng, acts.mean(0))
+    opt = Adam(p, lr)
+    last_fired = np.zeros(n_latents, np.int64)
+    for step in range(1, steps + 1):
+        x = acts[rng.integers(0, len(acts), batch)]
+        loss, grads, f = loss_and_grads(p, x, k)
+        # keep decoder columns at unit length: drop the gradient along each column, step, renormalise
+        grads["W_dec"] -= p["W_dec"] * np.sum(grads["W_dec"] * p["W_dec"], axis=0)
+        opt.step(p, grads)
+        p["W_dec"] /= np.linalg.norm(p["W_dec"], axis=0)
+        last_fired[(f > 0).any(0)] = step
+        dead = np.flatnonzero(step - last_fired > restart_every)
+        if restart_every and step % restart_every == 0 and step < 0.8 * steps and dead.size:
+            probe = acts[rng.integers(0, len(acts), 8 * batch)]
+            fp, _ = topk_codes(p, probe, k)
+            worst = probe - (fp @ p["W_dec"].T + p["b_dec"])
+            pick = np.argsort(-np.sum(worst ** 2, 1))[: dead.size]
+            direction = worst[pick] / np.linalg.norm(worst[pick], axis=1, keepdims=True)
+            p["W_dec"][:, dead] = direction.T
+            p["W_enc"][dead] = direction * 0.2
+            p["b_enc"][dead] = 0.0
+            for store in (opt.m, opt.v):
+                store["W_dec"][:, dead] = 0.0
+                store["W_enc"][dead] = 0.0
+                store["b_enc"][dead] = 0.0
+            last_fired[dead] = step
+        if step % 100 == 0 or step == steps:
+            fvu = loss / float(np.sum((x - x.mean(0)) ** 2) / len(x))
+            log(f"step {step}: batch FVU {fvu:.3f}, latents dead > {restart_every} steps: {dead.size}")
+    return p
+
+
+def evaluate(p: dict[str, np.ndarray], acts: np.ndarray, k: int, chunk: int = 8192) -> dict[str, float]:
+    """Fraction of variance unexplained, mean L0 and the fraction of latents that never fire, on ``acts``."""
+    sse, l0, fired = 0.0, 0.0, np.zeros(p["W_enc"].shape[0], bool)
+    for start in range(0, len(acts), chunk):
+        x = acts[start:start + chunk]
+        f, _ = topk_codes(p, x, k)
+        sse += float(np.sum((f @ p["W_dec"].T + p["b_dec"] - x) ** 2))
+        l0 += float((f > 0).sum())
+        fired |= (f > 0).any(0)
+    total = float(np.sum((acts - acts.mean(0)) ** 2))
+    return {"fvu": sse / total, "l0": l0 / len(acts), "dead_fraction": float(1 - fired.mean())}
+
+
+def top_examples(p: dict[str, np.ndarray], acts: np.ndarray, k: int, n_top: int = TOP_EXAMPLES,
+                 chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """For every latent, its ``n_top`` largest activations and at which rows of ``acts``: two (n_latents, n_top)."""
+    n_latents = p["W_enc"].shape[0]
+    best_val = np.zeros((n_latents, n_top), np.float32)
+    best_row = np.full((n_latents, n_top), -1, np.int64)
+    for start in range(0, len(acts), chunk):
+        f, _ = topk_codes(p, acts[start:start + chunk], k)
+        vals = np.concatenate([best_val, f.T], axis=1)
+        rows = np.concatenate([best_row, np.broadcast_to(np.arange(start, start + len(f)), (n_latents, len(f)))], 1)
+        order = np.argsort(-vals, axis=1)[:, :n_top]
+        best_val, best_row = np.take_along_axis(vals, order, 1), np.take_along_axis(rows, order, 1)
+    return best_val, best_row
+
+
+def main() -> None:
+    from course_utils.smollm import load_model
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    parser.add_argument("--out", type=Path, default=HERE / "smollm_dictionary.npz")
+    parser.add_argument("--activations", type=Path, default=None,
+                        help="keep the unscaled activations in this .npy file and reuse them on the next run")
+    args = parser.parse_args()
+    t0 = time.time()
+    model = load_model()
+    windows = corpus_windows(model, args.max_tokens)
+    print(f"corpus: {windows.size:,} tokens in {len(windows)} windows ({time.time() - t0:.0f} s)")
+    if args.activations is not None and args.activations.is_file():
+        acts = np.load(args.activations)
+    else:
+        acts = layer_activations(model, windows)
+        if args.activations is not None:
+            np.save(args.activations, acts)
+    scale = float(np.sqrt(model.config.d_model / np.mean(np.sum(acts.astype(np.float64) ** 2, 1))))
+    acts *= scale
+    print(f"activations {acts.shape} ({time.time() - t0:.0f} s)")
+    split = int(0.9 * len(windows)) * (WINDOW - 1)           # train on the first 90% of windows
+    params = train(acts[:split], N_LATENTS, K, args.steps, BATCH, LR, SEED)
+    stats = evaluate(params, acts[split:], K)
+    print(f"held-out: FVU {stats['fvu']:.3f}, L0 {stats['l0']:.1f}, dead {stats['dead_fraction']:.1%} "
+          f"({time.time() - t0:.0f} s)")
+    top_val, top_row = top_examples(params, acts, K)
+    check_acts = acts[: CHECK_WINDOWS * (WINDOW - 1)]
+    check = train(check_acts, 256, 8, CHECK_STEPS, 256, LR, SEED, restart_every=0, log=lambda *_: None)
+    np.savez_compressed(
+        args.out,
+        W_enc=params["W_enc"].astype(np.float16), b_enc=params["b_enc"], W_dec=params["W_dec"].astype(np.float16),
+        b_dec=params["b_dec"], scale=scale, layer=LAYER, k=K, window=WINDOW, tokens=windows,
+        split_row=split, steps=args.steps, seed=SEED, lr=LR, batch=BATCH,
+        fvu=stats["fvu"], l0=stats["l0"], dead_fraction=stats["dead_fraction"],
+        top_values=top_val.astype(np.float16), top_rows=top_row.astype(np.int32),
+        check_acts=check_acts[:8], check_W_dec=check["W_dec"], python=sys.version.split()[0],
+    )
+    print(f"wrote {args.out} ({args.out.stat().st_size / 2**20:.1f} MiB) in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
