@@ -173,7 +173,7 @@ def check_close(
     AssertionError
         If the shapes differ, the values are not numeric, or any element is
         out of tolerance; the message reports the largest difference and its
-        index.
+        index, or, when the result holds NaN, where the first NaN is.
     """
     __tracebackhide__ = True  # a failing check shows the learner's line, not this file
     if actual is None:
@@ -191,6 +191,8 @@ def check_close(
             hint or _shape_hint(got.shape, want.shape),
         )
     ok = np.isclose(got, want, rtol=rtol, atol=atol)
+    if not ok.all() and np.isnan(got).any():
+        raise _fail(_nan_message(name, got, want), hint or _NAN_HINT)
     if not ok.all():
         diff = np.abs(got - want)
         diff = np.where(np.isnan(diff), np.inf, diff)
@@ -204,6 +206,19 @@ def check_close(
             hint,
         )
     _passed(f"{name} matches the expected values")
+
+
+_NAN_HINT = "NaN comes from 0/0, inf - inf or 0 * inf, often after np.exp overflowed or a length was zero"
+
+
+def _nan_message(name: str, got: np.ndarray, want: np.ndarray) -> str:
+    """Say that (and where) a result holds NaN, instead of reporting an infinite difference."""
+    if got.ndim == 0:
+        return f"{name}: the result is NaN (expected {float(want):.6g})"
+    where = np.argwhere(np.isnan(got))
+    first = tuple(int(i) for i in where[0])
+    count = "" if len(where) == 1 else f"in {len(where)} of {got.size} values, first "
+    return f"{name}: the result contains NaN {count}at index {first} (expected {float(want[first]):.6g} there)"
 
 
 def _describe_difference(actual: Any, expected: Any) -> str | None:

@@ -3,6 +3,11 @@
 A mutant is the reference answer with one mistake put in, described by edits that
 must each apply exactly once, so a mutant stops working loudly (instead of testing
 something else) when the reference answer changes.
+
+A mutant may carry ``grader_gap``: why ``course grade`` cannot see that mistake although
+the hidden tests catch it in nbgrader's own kernel (for example an argument returned inside
+a tuple, which crosses the sandbox's channel as a copy). ``test_mutants_graded.py`` then
+expects full marks for it there, so the gap stays written down until the grader closes it.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ class Mutant:
     why: str
     replace: list[tuple[str, str]] = field(default_factory=list)
     drop: list[str] = field(default_factory=list)
+    grader_gap: str = ""
 
     @property
     def name(self) -> str:
@@ -36,12 +42,13 @@ def load(path: Path) -> list[Mutant]:
     mutants = []
     for function, entries in data.items():
         for slug, spec in (entries or {}).items():
-            unknown = set(spec) - {"why", "replace", "drop"}
+            unknown = set(spec) - {"why", "replace", "drop", "grader_gap"}
             if unknown or not spec.get("why") or not (spec.get("replace") or spec.get("drop")):
                 raise MutantError(f"{path.name}: {function}/{slug} needs 'why' and at least one of "
                                   f"'replace'/'drop' (unknown keys: {sorted(unknown)})")
             mutants.append(Mutant(function, slug, spec["why"],
-                                  [tuple(pair) for pair in spec.get("replace", [])], list(spec.get("drop", []))))
+                                  [tuple(pair) for pair in spec.get("replace", [])], list(spec.get("drop", [])),
+                                  str(spec.get("grader_gap", ""))))
     return mutants
 
 

@@ -89,9 +89,22 @@ def test_check_close_shape_mismatch_uses_shape_hint():
 
 
 def test_check_close_nan_none_and_text_fail_clearly():
-    assert "1 of 2 values differ" in _message(check_close, [1.0, np.nan], [1.0, 2.0])
+    msg = _message(check_close, [1.0, np.nan], [1.0, 2.0], name="y")
+    assert msg.startswith("y: the result contains NaN at index (1,) (expected 2 there)"), msg
+    assert "inf" not in msg.split(":")[1], "a NaN is not reported as an infinite difference"
     assert "forget to return" in _message(check_close, None, [1.0])
     assert "expected numbers" in _message(check_close, "abc", 1.0)
+
+
+def test_check_close_says_where_a_result_is_nan_and_keeps_a_given_hint():
+    grid = np.zeros((2, 3))
+    grid[1, 0] = grid[1, 2] = np.nan
+    msg = _message(check_close, grid, np.ones((2, 3)), name="P")
+    assert "P: the result contains NaN in 2 of 6 values, first at index (1, 0) (expected 1 there)" in msg
+    assert "0/0" in msg, "without a hint, the message says where NaN comes from"
+    assert _message(check_close, np.nan, 0.5, name="p").startswith("p: the result is NaN (expected 0.5)")
+    assert _message(check_close, [np.nan], [0.5], hint="subtract the maximum").endswith(": subtract the maximum")
+    check_close([np.inf], [np.inf])  # infinities that agree still pass
 
 
 def test_check_close_scalar_and_tolerances():

@@ -66,11 +66,15 @@ def test_course_grade_rejects_every_mutant(tmp_path, ex):
             totals[student] = sum(g.auto_score or 0.0 for g in grades if g.name in test_points)
     assert totals["reference"] == pytest.approx(full), done.stdout
     accepted = [students[s].name for s, total in totals.items() if s != "reference" and total >= full]
-    assert not accepted, f"{ex}: mutants with full marks under course grade: {accepted}"
+    gaps = [m.name for m in mutants if m.grader_gap]
+    missed = [name for name in accepted if name not in gaps]
+    assert not missed, f"{ex}: mutants with full marks under course grade: {missed}"
+    closed = [name for name in gaps if name not in accepted]
+    assert not closed, f"{ex}: course grade now rejects {closed}: remove their grader_gap in tests/mutants/{ex}.yml"
     # Each mutant's feedback says what failed: a message, the failing visible line, or for a hidden
     # assert without a message, which function it checked and how; never a bare "message is empty".
     done = course_cmd(course, "feedback", ex)
     assert done.returncode == 0, done.stdout + done.stderr
-    silent = [students[s].name for s in students if s != "reference" and "its message is empty" in (
+    silent = [students[s].name for s in students if s != "reference" and not students[s].grader_gap and "its message is empty" in (
         course / "grading" / "feedback" / s / ex / f"{ex}.html").read_text()]
     assert not silent, f"{ex}: mutants whose feedback does not say what failed: {silent}"
