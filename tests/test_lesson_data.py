@@ -99,3 +99,89 @@ def test_phase_grid_shows_the_three_regimes_where_theory_puts_them(phase) -> Non
     sparse = phase["W"][last]                                          # p = 0.01: both stored, opposite signs
     both = stored[last].all(axis=1)
     assert both.mean() > 0.8 and np.all(np.sign(sparse[both, 0]) != np.sign(sparse[both, 1]))
+
+
+def _data_module(name: str):
+    """A script of lessons/data, imported with its folder on the path (the scripts import ``sae`` beside them)."""
+    import sys
+    if str(DATA) not in sys.path:
+        sys.path.insert(0, str(DATA))
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sae_gradient_matches_finite_differences() -> None:
+    """The engine of lesson 07's data scripts: L1 and TopK losses, every parameter, away from ReLU kinks."""
+    sae = _data_module("sae")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 5))
+    for k, l1 in [(None, 0.2), (3, 0.0)]:
+        _, params = sae.init(5, 7, rng, x.mean(0))
+        params = {name: value.astype(np.float64) for name, value in params.items()}
+        params["b_enc"][...] = rng.normal(size=7) * 0.3
+        _, grads, _ = sae.loss_and_grads(params, x, k, l1)
+        for name, value in params.items():
+            numeric = np.zeros_like(value)
+            for index in np.ndindex(value.shape):
+                old = value[index]
+                value[index] = old + 1e-6
+                up = sae.loss_and_grads(params, x, k, l1)[0]
+                value[index] = old - 1e-6
+                down = sae.loss_and_grads(params, x, k, l1)[0]
+                value[index] = old
+                numeric[index] = (up - down) / 2e-6
+            assert np.allclose(grads[name], numeric, atol=1e-5), (name, k, l1)
+
+
+def test_topk_codes_keep_each_rows_k_largest_positive_pre_activations() -> None:
+    sae = _data_module("sae")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50, 6))
+    _, params = sae.init(6, 20, rng, np.zeros(6))
+    params["b_enc"][...] = rng.normal(size=20)
+    pre = x @ params["W_enc"].T + params["b_enc"]
+    expected = np.zeros_like(pre)
+    for row, values in enumerate(pre):
+        top = np.argsort(values)[-4:]
+        expected[row, top] = np.maximum(values[top], 0.0)
+    assert np.allclose(sae.codes(params, x, 4), expected)
+    assert np.allclose(sae.codes(params, x, None), np.maximum(pre, 0.0))
+
+
+@pytest.fixture(scope="module")
+def toy_dicts():
+    path = DATA / "toy_dictionaries.npz"
+    assert path.is_file(), f"{path} is missing: run lessons/data/make_toy_dictionaries.py"
+    return np.load(path)
+
+
+def test_toy_dictionaries_state_the_scripts_settings(toy_dicts) -> None:
+    module = _data_module("make_toy_dictionaries")
+    assert np.allclose(toy_dicts["l1_penalties"], module.L1_PENALTIES)
+    assert np.array_equal(toy_dicts["topk_values"], module.TOPK_VALUES)
+    assert int(toy_dicts["level"]) == module.LEVEL and int(toy_dicts["steps"]) == module.STEPS
+    assert toy_dicts["l1_W_dec"].shape == (len(module.L1_PENALTIES), 20, 100)
+    assert np.allclose(np.linalg.norm(toy_dicts["l1_W_dec"], axis=1), 1.0, atol=1e-4)   # unit decoder columns
+
+
+@pytest.mark.slow
+def test_toy_dictionaries_first_steps_are_reproduced(toy_dicts) -> None:
+    module = _data_module("make_toy_dictionaries")
+    acts, true, _ = module.toy_world()
+    assert np.allclose(true, toy_dicts["true"], atol=1e-6), "the toy world no longer matches the shipped file"
+    rerun = module.sae.train(acts, 100, steps=module.CHECK_STEPS, batch=module.BATCH, lr=module.LR,
+                             seed=module.SEED, l1=0.3)
+    assert np.allclose(rerun["W_dec"], toy_dicts["check_W_dec"], atol=1e-4), (
+        "the SAE engine no longer reproduces the shipped toy dictionaries: regenerate them with "
+        "lessons/data/make_toy_dictionaries.py")
+
+
+def test_toy_dictionaries_recover_the_features_only_at_the_right_sparsity(toy_dicts) -> None:
+    """The frontier the lesson describes: blended when too dense, recovered near the true L0, starved when too sparse."""
+    recovered = (toy_dicts["l1_best_cos"] > 0.9).sum(axis=1)
+    assert recovered[0] < 10 and recovered.max() >= 90 and recovered[-1] < 50
+    assert toy_dicts["l1_fvu"][0] < 0.05 < toy_dicts["l1_fvu"][-1]
+    topk = (toy_dicts["topk_best_cos"] > 0.9).sum(axis=1)
+    assert topk[list(toy_dicts["topk_values"]).index(4)] >= 90 and topk[-1] < 10

@@ -63,11 +63,15 @@ CALLS = {
     "plot_projection_to_line": lambda ax: plots.plot_projection_to_line(np.array([[1.0, 0.5], [-0.5, 1.0]]), [2.0, -1.0],
                                                                         np.array([1.5, -2.0]), ax=ax),
     "plot_point_clouds": lambda ax: plots.plot_point_clouds(np.eye(2), np.zeros((2, 2)), ax=ax),
+    # lesson 07 (details in test_plots_dictionaries.py)
+    "plot_frontier": lambda ax: plots.plot_frontier({"a": ([1.0, 2.0], [0.5, 0.2], [3, 5])}, n_true=5, ax=ax),
+    "plot_best_cosines": lambda ax: plots.plot_best_cosines([0.95, 0.5], ax=ax),
     "plot_heatmap": lambda ax: plots.plot_heatmap(np.eye(3), title="T", xlabel="X", ylabel="Y", colorbar_label="C",
                                                   ax=ax),
 }
-# Drawn on 3-D axes only; see test_plots_orthants.py. The polarizer picture has no axes to label.
-THREE_D_OR_BARE = {"plot_plane_in_orthant", "plot_polarizers"}
+# Drawn on 3-D axes only; see test_plots_orthants.py. The polarizer picture and the latent contexts (text)
+# have no axes to label; see their own tests.
+THREE_D_OR_BARE = {"plot_plane_in_orthant", "plot_polarizers", "plot_latent_contexts"}
 
 
 @pytest.fixture(autouse=True)

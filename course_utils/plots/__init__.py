@@ -15,12 +15,14 @@ superposition lesson 03, *Superposition*
 orthants     lesson 04, *ReLU orthants*
 hyperspheres lesson 05, *Embedding hyperspheres*
 composition  lesson 06, *Composition and subspaces*
+dictionaries lesson 07, *Sparse dictionaries*
 
 Every public function is also available here, e.g. ``plots.plot_series``.
 """
 from __future__ import annotations
 
 from .charts import plot_grouped_bars, plot_series, plot_signed_bars
+from .dictionaries import plot_best_cosines, plot_frontier, plot_latent_contexts
 from .directions import plot_directions, plot_equalizer, plot_error_by_angle, plot_gram
 from .composition import plot_heatmap, plot_point_clouds, plot_polarizers, plot_projection_to_line
 from .hyperspheres import plot_histogram, plot_lens_path, plot_token_bars, plot_token_vectors
@@ -73,4 +75,8 @@ __all__ = [
     "plot_point_clouds",
     "plot_polarizers",
     "plot_heatmap",
+    # lesson 07
+    "plot_frontier",
+    "plot_best_cosines",
+    "plot_latent_contexts",
 ]

@@ -9,12 +9,14 @@ superposition lesson 03, *Superposition*
 orthants     lesson 04, *ReLU orthants*
 hyperspheres lesson 05, *Embedding hyperspheres*
 composition  lesson 06, *Composition and subspaces*
+dictionaries lesson 07, *Sparse dictionaries*
 
 Every explorer is also available here, e.g. ``widgets.projection_explorer``. ipywidgets
 and matplotlib are imported when an explorer is built, so importing this package is cheap.
 """
 from __future__ import annotations
 
+from .dictionaries import frontier_explorer, latent_browser
 from .directions import directions_explorer, equalizer_explorer
 from .composition import bottleneck_explorer, polarizer_explorer
 from .hyperspheres import lens_explorer, softmax_explorer
@@ -33,4 +35,6 @@ __all__ = [
     "lens_explorer",
     "bottleneck_explorer",
     "polarizer_explorer",
+    "frontier_explorer",
+    "latent_browser",
 ]

@@ -12,10 +12,10 @@ What it does, in order:
    position of a sequence holds a huge vector the model uses as an attention sink). The activations
    are scaled by one number so that their mean squared length is ``d_model``.
 3. **Dictionary.** A TopK sparse autoencoder (Gao et al., 2024) with ``N_LATENTS`` latents, ``K`` of
-   them active per token, unit-length decoder columns, trained with Adam on 90% of the tokens;
-   latents that stop firing are restarted on badly reconstructed tokens (as in Anthropic's
-   "Towards Monosemanticity"). The other 10% measure it: fraction of variance unexplained, L0,
-   dead latents.
+   them active per token, unit-length decoder columns, trained with Adam on 90% of the tokens by
+   ``sae.py``; latents that stop firing are restarted on badly reconstructed tokens (as in
+   Anthropic's "Towards Monosemanticity"). The other 10% measure it: fraction of variance
+   unexplained, L0, dead latents.
 4. **Examples.** For every latent, its eight strongest activations over the corpus, with where they
    occur, so the lesson can show the contexts without running the model over the corpus.
 
@@ -39,6 +39,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+import sae
 
 HERE = Path(__file__).resolve().parent
 LAYER = 15                 # the residual stream after block 15 of 30
@@ -86,105 +88,8 @@ def corpus_windows(model, max_tokens: int = MAX_TOKENS) -> np.ndarray:
 
 def layer_activations(model, windows: np.ndarray, layer: int = LAYER) -> np.ndarray:
     """Residual stream after ``layer`` for every position but the first of each window: (n * (WINDOW - 1), d)."""
-    out = [model.forward(w, return_residual=True).residual[layer + 1][1:] for w in windows]
+    out = [model.forward(w, return_residual=True).residual[layer + 1][1:].copy() for w in windows]
     return np.concatenate(out).astype(np.float32)
-
-
-# ----------------------------------------------------------------------------------------------- the SAE
-def init_sae(d: int, n_latents: int, rng: np.random.Generator, x_mean: np.ndarray) -> dict[str, np.ndarray]:
-    """Unit-length random decoder columns, encoder = decoder transposed, b_dec at the data mean."""
-    W_dec = rng.standard_normal((d, n_latents)).astype(np.float32)
-    W_dec /= np.linalg.norm(W_dec, axis=0)
-    return {"W_enc": W_dec.T.copy(), "b_enc": np.zeros(n_latents, np.float32), "W_dec": W_dec,
-            "b_dec": x_mean.astype(np.float32)}
-
-
-def topk_codes(p: dict[str, np.ndarray], x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Latent activations (B, n_latents), zero outside each row's k largest positive pre-activations, and the pre-activations."""
-    pre = (x - p["b_dec"]) @ p["W_enc"].T + p["b_enc"]
-    keep = np.argpartition(-pre, k, axis=1)[:, :k]
-    f = np.zeros_like(pre)
-    rows = np.arange(len(x))[:, None]
-    f[rows, keep] = np.maximum(pre[rows, keep], 0.0)
-    return f, pre
-
-
-def loss_and_grads(p: dict[str, np.ndarray], x: np.ndarray, k: int) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
-    """Mean squared reconstruction error (summed over dimensions) and its gradients; also the codes."""
-    f, _ = topk_codes(p, x, k)
-    err = f @ p["W_dec"].T + p["b_dec"] - x                     # (B, d)
-    B = len(x)
-    g_out = 2.0 * err / B
-    d_f = (g_out @ p["W_dec"]) * (f > 0)                        # only the kept, positive latents pass gradient
-    grads = {"W_dec": g_out.T @ f, "b_dec": g_out.sum(0) - (d_f @ p["W_enc"]).sum(0),
-             "W_enc": d_f.T @ (x - p["b_dec"]), "b_enc": d_f.sum(0)}
-    return float(np.sum(err ** 2) / B), grads, f
-
-
-class Adam:
-    """Adam over a dict of arrays."""
-
-    def __init__(self, params: dict[str, np.ndarray], lr: float, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
-        self.lr, self.b1, self.b2, self.eps, self.t = lr, betas[0], betas[1], eps, 0
-        self.m = {n: np.zeros_like(v) for n, v in params.items()}
-        self.v = {n: np.zeros_like(v) for n, v in params.items()}
-
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        self.t += 1
-        for n, g in grads.items():
-            self.m[n] = self.b1 * self.m[n] + (1 - self.b1) * g
-            self.v[n] = self.b2 * self.v[n] + (1 - self.b2) * g * g
-            m_hat, v_hat = self.m[n] / (1 - self.b1 ** self.t), self.v[n] / (1 - self.b2 ** self.t)
-            params[n] -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(params[n].dtype)
-
-
-def train(acts: np.ndarray, n_latents: int, k: int, steps: int, batch: int, lr: float, seed: int,
-          restart_every: int = 250, log=print) -> dict[str, np.ndarray]:
-    """TopK SAE on ``acts`` (N, d); dead latents are restarted every ``restart_every`` steps (not in the last 20%)."""
-    rng = np.random.default_rng(seed)
-    p = init_sae(acts.shape[1], n_latents, rng, acts.mean(0))
-    opt = Adam(p, lr)
-    last_fired = np.zeros(n_latents, np.int64)
-    for step in range(1, steps + 1):
-        x = acts[rng.integers(0, len(acts), batch)]
-        loss, grads, f = loss_and_grads(p, x, k)
-        # keep decoder columns at unit length: drop the gradient along each column, step, renormalise
-        grads["W_dec"] -= p["W_dec"] * np.sum(grads["W_dec"] * p["W_dec"], axis=0)
-        opt.step(p, grads)
-        p["W_dec"] /= np.linalg.norm(p["W_dec"], axis=0)
-        last_fired[(f > 0).any(0)] = step
-        dead = np.flatnonzero(step - last_fired > restart_every)
-        if restart_every and step % restart_every == 0 and step < 0.8 * steps and dead.size:
-            probe = acts[rng.integers(0, len(acts), 8 * batch)]
-            fp, _ = topk_codes(p, probe, k)
-            worst = probe - (fp @ p["W_dec"].T + p["b_dec"])
-            pick = np.argsort(-np.sum(worst ** 2, 1))[: dead.size]
-            direction = worst[pick] / np.linalg.norm(worst[pick], axis=1, keepdims=True)
-            p["W_dec"][:, dead] = direction.T
-            p["W_enc"][dead] = direction * 0.2
-            p["b_enc"][dead] = 0.0
-            for store in (opt.m, opt.v):
-                store["W_dec"][:, dead] = 0.0
-                store["W_enc"][dead] = 0.0
-                store["b_enc"][dead] = 0.0
-            last_fired[dead] = step
-        if step % 100 == 0 or step == steps:
-            fvu = loss / float(np.sum((x - x.mean(0)) ** 2) / len(x))
-            log(f"step {step}: batch FVU {fvu:.3f}, latents dead > {restart_every} steps: {dead.size}")
-    return p
-
-
-def evaluate(p: dict[str, np.ndarray], acts: np.ndarray, k: int, chunk: int = 8192) -> dict[str, float]:
-    """Fraction of variance unexplained, mean L0 and the fraction of latents that never fire, on ``acts``."""
-    sse, l0, fired = 0.0, 0.0, np.zeros(p["W_enc"].shape[0], bool)
-    for start in range(0, len(acts), chunk):
-        x = acts[start:start + chunk]
-        f, _ = topk_codes(p, x, k)
-        sse += float(np.sum((f @ p["W_dec"].T + p["b_dec"] - x) ** 2))
-        l0 += float((f > 0).sum())
-        fired |= (f > 0).any(0)
-    total = float(np.sum((acts - acts.mean(0)) ** 2))
-    return {"fvu": sse / total, "l0": l0 / len(acts), "dead_fraction": float(1 - fired.mean())}
 
 
 def top_examples(p: dict[str, np.ndarray], acts: np.ndarray, k: int, n_top: int = TOP_EXAMPLES,
@@ -194,7 +99,7 @@ def top_examples(p: dict[str, np.ndarray], acts: np.ndarray, k: int, n_top: int 
     best_val = np.zeros((n_latents, n_top), np.float32)
     best_row = np.full((n_latents, n_top), -1, np.int64)
     for start in range(0, len(acts), chunk):
-        f, _ = topk_codes(p, acts[start:start + chunk], k)
+        f = sae.codes(p, acts[start:start + chunk], k)
         vals = np.concatenate([best_val, f.T], axis=1)
         rows = np.concatenate([best_row, np.broadcast_to(np.arange(start, start + len(f)), (n_latents, len(f)))], 1)
         order = np.argsort(-vals, axis=1)[:, :n_top]
@@ -226,19 +131,20 @@ def main() -> None:
     acts *= scale
     print(f"activations {acts.shape} ({time.time() - t0:.0f} s)")
     split = int(0.9 * len(windows)) * (WINDOW - 1)           # train on the first 90% of windows
-    params = train(acts[:split], N_LATENTS, K, args.steps, BATCH, LR, SEED)
-    stats = evaluate(params, acts[split:], K)
+    params = sae.train(acts[:split], N_LATENTS, k=K, steps=args.steps, batch=BATCH, lr=LR, seed=SEED,
+                       restart_every=250, log=print)
+    stats = sae.evaluate(params, acts[split:], K)
     print(f"held-out: FVU {stats['fvu']:.3f}, L0 {stats['l0']:.1f}, dead {stats['dead_fraction']:.1%} "
           f"({time.time() - t0:.0f} s)")
     top_val, top_row = top_examples(params, acts, K)
     check_acts = acts[: CHECK_WINDOWS * (WINDOW - 1)]
-    check = train(check_acts, 256, 8, CHECK_STEPS, 256, LR, SEED, restart_every=0, log=lambda *_: None)
+    check = sae.train(check_acts, 256, k=8, steps=CHECK_STEPS, batch=256, lr=LR, seed=SEED)
     np.savez_compressed(
         args.out,
         W_enc=params["W_enc"].astype(np.float16), b_enc=params["b_enc"], W_dec=params["W_dec"].astype(np.float16),
         b_dec=params["b_dec"], scale=scale, layer=LAYER, k=K, window=WINDOW, tokens=windows,
         split_row=split, steps=args.steps, seed=SEED, lr=LR, batch=BATCH,
-        fvu=stats["fvu"], l0=stats["l0"], dead_fraction=stats["dead_fraction"],
+        fvu=stats["fvu"], l0=stats["l0"], dead_fraction=stats["dead_fraction"], dense_fraction=stats["dense_fraction"],
         top_values=top_val.astype(np.float16), top_rows=top_row.astype(np.int32),
         check_acts=check_acts[:8], check_W_dec=check["W_dec"], python=sys.version.split()[0],
     )
