@@ -185,3 +185,45 @@ def test_toy_dictionaries_recover_the_features_only_at_the_right_sparsity(toy_di
     assert toy_dicts["l1_fvu"][0] < 0.05 < toy_dicts["l1_fvu"][-1]
     topk = (toy_dicts["topk_best_cos"] > 0.9).sum(axis=1)
     assert topk[list(toy_dicts["topk_values"]).index(4)] >= 90 and topk[-1] < 10
+
+
+@pytest.fixture(scope="module")
+def lm_dictionary():
+    path = DATA / "smollm_dictionary.npz"
+    assert path.is_file(), f"{path} is missing: run lessons/data/make_smollm_dictionary.py"
+    return np.load(path)
+
+
+def test_smollm_dictionary_states_the_scripts_settings(lm_dictionary) -> None:
+    module = _data_module("make_smollm_dictionary")
+    assert int(lm_dictionary["layer"]) == module.LAYER and int(lm_dictionary["k"]) == module.K
+    assert int(lm_dictionary["window"]) == module.WINDOW and int(lm_dictionary["steps"]) == module.STEPS
+    assert lm_dictionary["W_dec"].shape == (576, module.N_LATENTS) == lm_dictionary["W_enc"].T.shape
+    assert np.allclose(np.linalg.norm(lm_dictionary["W_dec"].astype(np.float32), axis=0), 1.0, atol=2e-3)
+    assert lm_dictionary["tokens"].size >= 100_000, "the corpus must hold at least 100k tokens"
+    assert lm_dictionary["top_rows"].shape == (module.N_LATENTS, module.TOP_EXAMPLES)
+    rows = lm_dictionary["top_rows"]
+    assert rows.max() < lm_dictionary["tokens"].shape[0] * (module.WINDOW - 1)
+
+
+def test_smollm_dictionary_is_a_useful_one(lm_dictionary) -> None:
+    """What the lesson prints: most variance explained with k latents per token, few dead latents."""
+    assert float(lm_dictionary["fvu"]) < 0.5
+    assert abs(float(lm_dictionary["l0"]) - int(lm_dictionary["k"])) < 1.0
+    assert float(lm_dictionary["dead_fraction"]) < 0.25
+
+
+@pytest.mark.slow
+def test_smollm_dictionary_activations_and_first_steps_are_reproduced(lm_dictionary) -> None:
+    """The shipped file was made by the script: the first windows' activations and a short SAE run match."""
+    from course_utils.smollm import load_model
+
+    module = _data_module("make_smollm_dictionary")
+    model = load_model()
+    windows = lm_dictionary["tokens"][: module.CHECK_WINDOWS]
+    acts = module.layer_activations(model, windows) * float(lm_dictionary["scale"])
+    assert np.allclose(acts[:8], lm_dictionary["check_acts"], atol=1e-3 * np.abs(acts[:8]).max())
+    check = module.sae.train(acts, 256, k=8, steps=module.CHECK_STEPS, batch=256, lr=module.LR, seed=module.SEED)
+    assert np.allclose(check["W_dec"], lm_dictionary["check_W_dec"], atol=1e-3), (
+        "the SAE engine no longer reproduces the shipped dictionary's check run: regenerate it with "
+        "lessons/data/make_smollm_dictionary.py")

@@ -54,10 +54,15 @@ def plot_frontier(series: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]
                    zorder=3)
     if image is not None:
         ax.figure.colorbar(image, ax=ax, shrink=0.85, label=f"true features recovered (of {n_true})")
+    from matplotlib.lines import Line2D
+
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    # legend markers in white: the colour of a point is its recovery, not its series
+    handles = [Line2D([], [], marker=markers[k % len(markers)], linestyle="", markersize=8, markerfacecolor="white",
+                      markeredgecolor="black", label=name) for k, name in enumerate(series)]
+    ax.legend(handles=handles, fontsize=8, loc="upper right")
     ax.set_title(title)
     ax.set_xlabel("L0: latents active per example")
     ax.set_ylabel("fraction of variance unexplained")
