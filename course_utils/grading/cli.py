@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--pattern", default=None,
                    help="regex with a named group 'student' matched against each file path")
     c.add_argument("--force", action="store_true", help="replace existing submissions")
+    c.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                   help="the LMS's own table of the class: Canvas's gradebook export or Moodle's grading worksheet "
+                        "(names as the LMS shows them; Moodle: submission times and late markers)")
 
     g = sub.add_parser("grade", help="autograde every collected submission in sandboxes")
     g.add_argument("exercise")
@@ -67,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--canvas-id", default=None, metavar="N",
                    help="with --format canvas: the assignment's Canvas id (the number at the end of its address), "
                         "so that the import updates that assignment")
+    e.add_argument("--partial-totals", action="store_true",
+                   help="fill in totals of students whose written answers are not graded yet, counting those as 0 "
+                        "(default: leave such a total blank, which an LMS reads as no change)")
 
     s = sub.add_parser("report", help="summary: scores, questions, submissions that need a look")
     s.add_argument("exercise")
@@ -96,13 +102,13 @@ def main(argv: list[str] | None = None) -> int:
             return release(course, args.exercise, validate=not args.no_validate)
         if args.command == "collect":
             from .collect import collect
-            return collect(course, args.exercise, args.source, args.pattern, args.force)
+            return collect(course, args.exercise, args.source, args.pattern, args.force, args.roster)
         if args.command == "feedback":
             from .feedback import write_feedback
             return write_feedback(course, args.exercise)
         if args.command == "export":
             from .export import export
-            return export(course, args.exercise, args.output, args.format, args.canvas_id)
+            return export(course, args.exercise, args.output, args.format, args.canvas_id, args.partial_totals)
         if args.command == "report":
             from .report import report
             target = args.html

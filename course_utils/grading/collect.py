@@ -1,43 +1,37 @@
 """``course collect``: import an LMS download (zip or folder) into nbgrader's ``submitted/`` layout.
 
-File names must carry the student id. Built-in patterns cover Canvas
-(``smithjane_LATE_12345_67890_ex01.ipynb``), Moodle
-(``Jane Smith_12345_assignsubmission_file_/ex01.ipynb``) and a plain folder per
-student (``12345/ex01.ipynb``); ``--pattern`` takes any regex with a named group
-``student``. Unknown files, duplicates and existing submissions are reported,
-never silently dropped or overwritten.
+File names must carry the student id: Canvas, Moodle (3.x and 4.1+ layouts) and a plain folder
+per student are recognised (``lms.py``); ``--pattern`` takes any regex with a named group
+``student``. Unknown files, duplicates and existing submissions are reported, never silently
+dropped or overwritten. A zip's file times are the download's, not the submission's, so they
+are never used: the LMS's own markers are (``lms.json`` next to each submission says what the
+LMS said and where a submission time came from).
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from .course import Course, CourseError
+from .lms import PATTERNS, Found, LmsDetails, RosterEntry, match_path, read_roster, zip_name
 from .records import id_problem
 
-# Optional groups: ``name`` (the student's name as the LMS writes it) and ``late`` (its late marker).
-PATTERNS = [
-    ("canvas", re.compile(r"^(?:.*/)?(?P<name>[^/_]+)_(?:(?P<late>[Ll][Aa][Tt][Ee])_)?(?P<student>\d+)_\d+_"
-                          r"(?P<file>[^/]+)$")),
-    ("moodle", re.compile(r"^(?:.*/)?(?P<name>[^/]+?)_(?P<student>\d+)_assignsubmission_[a-z]+_/(?P<file>.+)$")),
-    ("folder", re.compile(r"^(?P<student>[A-Za-z0-9_.@-]+)/(?P<file>[^/]+)$")),
-]
+__all__ = ["PATTERNS", "LMS_FILE", "collect", "choose_notebooks"]
+
 LMS_FILE = "lms.json"
 RESUBMIT = re.compile(r"-(\d+)(\.ipynb)$")
 MAX_FILE = 50 << 20
+_match = match_path  # the name earlier tests and tools use
 
 
 @dataclass
 class Entry:
     path: str
     data_size: int
-    mtime: float
     read: object  # callable returning bytes
 
 
@@ -48,6 +42,7 @@ class Outcome:
     duplicates: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
 
 
 def _entries(source: Path, out: Outcome) -> list[Entry]:
@@ -60,13 +55,11 @@ def _entries(source: Path, out: Outcome) -> list[Entry]:
                 if path.is_symlink():
                     out.unknown.append(f"{rel} (a symbolic link: not followed)")
                 elif name in files and path.is_file():
-                    st = path.stat()
-                    found.append(Entry(rel, st.st_size, st.st_mtime, (lambda p=path: p.read_bytes())))
+                    found.append(Entry(rel, path.stat().st_size, (lambda p=path: p.read_bytes())))
         return sorted(found, key=lambda e: e.path)
     if zipfile.is_zipfile(source):
         zf = zipfile.ZipFile(source)
-        return [Entry(i.filename, i.file_size, time.mktime(i.date_time + (0, 0, -1)),
-                      (lambda i=i: zf.read(i))) for i in zf.infolist() if not i.is_dir()]
+        return [Entry(zip_name(i), i.file_size, (lambda i=i: zf.read(i))) for i in zf.infolist() if not i.is_dir()]
     raise CourseError(f"{source} is neither a folder nor a zip file")
 
 
@@ -75,30 +68,8 @@ def _safe_name(name: str) -> bool:
     return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0") and len(name) <= 200
 
 
-@dataclass
-class Found:
-    """What a file name in an LMS download says: whose it is, the file's own name, and LMS details."""
-
-    student: str
-    file: str
-    lms: str
-    name: str | None = None
-    late: bool = False
-
-
-def _match(path: str, patterns: list[tuple[str, re.Pattern]]) -> Found | None:
-    for lms, pat in patterns:
-        m = pat.search(path)
-        if m and m.groupdict().get("student"):
-            groups = m.groupdict()
-            name = (groups.get("name") or "").strip() or None
-            return Found(m.group("student"), PurePosixPath(groups.get("file") or path).name, lms,
-                         name[:200] if name else None, bool(groups.get("late")))
-    return None
-
-
 def collect(course: Course, exercise: str, source: Path, pattern: str | None = None,
-            force: bool = False) -> int:
+            force: bool = False, roster: Path | None = None) -> int:
     """Copy submissions into ``submitted/STUDENT/EX/``; prints a report; returns the exit code."""
     course.check_exercise(exercise)
     if not source.exists():
@@ -109,6 +80,12 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
         raise CourseError(f"--pattern is not a valid regex: {exc}") from None
     if pattern and "student" not in patterns[0][1].groupindex:
         raise CourseError("--pattern needs a named group (?P<student>...) for the student id")
+    people: dict[str, RosterEntry] = {}
+    if roster is not None:
+        try:
+            _, people = read_roster(roster)
+        except (OSError, ValueError) as exc:
+            raise CourseError(f"--roster: {exc}") from None
     expected = sorted(p.name for p in (course.source / exercise).glob("*.ipynb"))
     out = Outcome()
     per_student: dict[str, list[tuple[str, Entry]]] = {}
@@ -118,7 +95,7 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
         if entry.path.startswith("/") or ".." in parts or any(p.startswith("__MACOSX") for p in parts):
             out.unknown.append(entry.path)
             continue
-        found = _match(entry.path, patterns)
+        found = match_path(entry.path, patterns)
         if not found or not _safe_name(found.file):
             out.unknown.append(entry.path)
             continue
@@ -129,61 +106,110 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
         known = details.setdefault(found.student, found)
         known.late = known.late or found.late
         known.name = known.name or found.name
+        known.attachment = known.attachment or found.attachment
     for student, files in sorted(per_student.items()):
         dest = course.submitted / student / exercise
         if dest.exists() and not force:
             out.skipped.append(student)
             continue
-        chosen = _choose(student, files, expected, out)
+        chosen, flags = choose_notebooks(student, files, expected, out)
         if not chosen:
             continue
         dest.mkdir(parents=True, exist_ok=True)
-        newest = 0.0
+        for stale in ("timestamp.txt", LMS_FILE):  # an earlier collect's, when --force replaces it
+            (dest / stale).unlink(missing_ok=True)
         for name, entry in chosen.items():
             if entry.data_size > MAX_FILE:
                 out.notes.append(f"{student}: {entry.path} is larger than 50 MB, not copied")
                 continue
-            (dest / name).write_bytes(entry.read())
-            newest = max(newest, entry.mtime)
-        stamp = datetime.fromtimestamp(newest, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-        (dest / "timestamp.txt").write_text(stamp + "\n", encoding="utf-8")
-        found = details[student]
-        (dest / LMS_FILE).write_text(json.dumps({"lms": found.lms, "name": found.name, "late": found.late}),
-                                     encoding="utf-8")
+            data = entry.read()
+            if name == "timestamp.txt" and details[student].lms != "folder":
+                continue  # a file a student uploaded to the LMS is no submission time
+            (dest / name).write_bytes(data)
+        lms = _details(details[student], people.get(student), dest, flags)
+        (dest / LMS_FILE).write_text(json.dumps(lms.to_json(), ensure_ascii=False), encoding="utf-8")
+        out.flagged += [f"{student}: {f}" for f in flags]
         out.collected.append(student)
     _print(out, exercise, course)
     return 0 if out.collected or out.skipped else 1
 
 
-def _choose(student: str, files: list[tuple[str, Entry]], expected: list[str],
-            out: Outcome) -> dict[str, Entry]:
+def _details(found: Found, person: RosterEntry | None, dest: Path, flags: list[str]) -> LmsDetails:
+    """What the download (and the roster, when given) says about one submission."""
+    lms = LmsDetails(found.lms, found.name, found.late, attachment=found.attachment, prefix=found.prefix,
+                     flags=flags)
+    if found.late:
+        lms.late_note = "Canvas marks it LATE" if found.lms == "canvas" else "the download marks it late"
+    if person is not None:
+        lms.name = person.name or lms.name
+        if person.late_note:
+            lms.late, lms.late_note = True, f"Moodle: {person.late_note}"
+        if person.submitted:
+            lms.submitted, lms.time_source = person.submitted, "Moodle's grading worksheet"
+    if (dest / "timestamp.txt").is_file():
+        lms.time_source = "the timestamp.txt in the submission folder"
+    return lms
+
+
+def _family(name: str, stem: str) -> int | None:
+    """Resubmission number when ``name`` is ``stem.ipynb`` (0) or LMS's renamed ``stem-N.ipynb`` (N); else None."""
+    if name == f"{stem}.ipynb":
+        return 0
+    m = RESUBMIT.search(name)
+    return int(m.group(1)) if m and name[:m.start()] == stem else None
+
+
+def choose_notebooks(student: str, files: list[tuple[str, Entry]], expected: list[str],
+                     out: Outcome) -> tuple[dict[str, Entry], list[str]]:
+    """Which file becomes each expected notebook; the other files kept as they are; doubts to flag.
+
+    A file with the expected name (or the LMS's renamed copy of it, ``NAME-2.ipynb``, the highest
+    number winning) is always chosen. Otherwise a single notebook is taken as the expected one
+    with a note; several are a doubt: the one whose name starts like the expected name (else the
+    first by name) is chosen and the submission is flagged, naming every candidate.
+    """
     notebooks = [(n, e) for n, e in files if n.endswith(".ipynb")]
     chosen: dict[str, Entry] = {}
-    groups: dict[str, list[tuple[int, str, Entry]]] = {}
-    for name, entry in notebooks:
-        m = RESUBMIT.search(name)
-        base = RESUBMIT.sub(r"\2", name) if m else name
-        target = base if base in expected else (expected[0] if len(expected) == 1 else base)
-        groups.setdefault(target, []).append((int(m.group(1)) if m else 0, name, entry))
-    for target, items in groups.items():
-        items.sort(key=lambda t: (t[0], t[2].mtime))
-        if len(items) > 1:
-            out.duplicates.append(f"{student}: {', '.join(i[1] for i in items)} -> kept {items[-1][1]}")
-        if items[-1][1] != target:
-            out.notes.append(f"{student}: {items[-1][1]} saved as {target}")
-        chosen[target] = items[-1][2]
+    flags: list[str] = []
+    used: set[str] = set()
+    for target in expected:
+        stem = target[:-len(".ipynb")]
+        family = sorted(((_family(n, stem), n, e) for n, e in notebooks if _family(n, stem) is not None),
+                        key=lambda t: t[0])
+        if family:
+            if len(family) > 1:
+                out.duplicates.append(f"{student}: {', '.join(f[1] for f in family)} -> kept {family[-1][1]}")
+            chosen[target] = family[-1][2]
+            used.update(f[1] for f in family)
+    others = [(n, e) for n, e in notebooks if n not in used]
+    missing = [t for t in expected if t not in chosen]
+    if len(missing) == 1 and others:
+        target = missing[0]
+        stem = target[:-len(".ipynb")]
+        pick = sorted(others, key=lambda t: (not t[0].startswith(stem), t[0]))[0]
+        chosen[target] = pick[1]
+        used.add(pick[0])
+        if len(others) == 1:
+            out.notes.append(f"{student}: {pick[0]} saved as {target}")
+        else:
+            flags.append(f"several notebooks and none named {target}: {', '.join(n for n, _ in others)}; "
+                         f"graded {pick[0]} (the others are kept next to it)")
     for name, entry in files:
-        if not name.endswith(".ipynb"):
+        if name not in used and name not in chosen:
             chosen.setdefault(PurePosixPath(name).name, entry)
-            out.notes.append(f"{student}: extra file {name}")
-    if not groups:
+            if name.endswith(".ipynb"):
+                out.notes.append(f"{student}: also uploaded {name} (kept, not graded)")
+            else:
+                out.notes.append(f"{student}: extra file {name}")
+    if not notebooks:
         out.notes.append(f"{student}: no notebook in the submission ({', '.join(n for n, _ in files)})")
-    return chosen
+    return chosen, flags
 
 
 def _print(out: Outcome, exercise: str, course: Course) -> None:
     print(f"collected {len(out.collected)} submission(s) of {exercise} into {course.submitted}")
     for title, items in (("already collected (use --force to replace)", out.skipped),
+                         ("to check (flagged when graded)", out.flagged),
                          ("duplicates", out.duplicates), ("unknown files (ignored)", out.unknown),
                          ("notes", out.notes)):
         if items:

@@ -224,6 +224,7 @@ def _store_failure(course: Course, gb, job: Job, why: str) -> None:
 
 def _store(course: Course, gb, job: Job) -> None:
     from .gradebook_io import write_record
+    from .records import load_record
 
     record = job.record
     dest = course.autograded / record.student / record.exercise
@@ -232,21 +233,24 @@ def _store(course: Course, gb, job: Job) -> None:
         if clean is not None:
             path = dest / f"{tpl.name}.ipynb"
             path.write_text(json.dumps(graded_notebook(clean, tpl), indent=1), encoding="utf-8")
+    (dest / "timestamp.txt").unlink(missing_ok=True)
     if record.timestamp:
         (dest / "timestamp.txt").write_text(record.timestamp + "\n", encoding="utf-8")
+    previous = load_record(course.status_dir(record.exercise), record.student)
     try:
-        late = write_record(gb, record, record.timestamp)
+        late = write_record(gb, record, record.timestamp, previous)
     except Exception as exc:  # a malformed timestamp must not stop the class
         gb.db.rollback()
         record.reasons.append(f"timestamp {record.timestamp!r} not understood ({exc}); stored without it")
-        late = write_record(gb, record, None)
-        if record.status == "graded":
-            record.status = "flagged"
+        late = write_record(gb, record, None, previous)
     if late > 0:
         record.seconds_late = late
-        record.reasons.append(f"late by {_duration(late)}")
-        if record.status == "graded":
-            record.status = "flagged"
+        record.reasons.append(f"late by {_duration(late)} (by {record.time_source or 'timestamp.txt'})")
+    if record.status == "graded" and record.reasons:
+        record.status = "flagged"
+        for nb in gb.find_submission(record.exercise, record.student).notebooks:
+            nb.flagged = True
+        gb.db.commit()
     record.save(course.status_dir(record.exercise))
 
 

@@ -52,6 +52,10 @@ class Record:
     answered: int = -1      # answer cells changed from the release (-1: unknown)
     answerable: int = 0     # answer cells in the release
     name: str | None = None  # the student's name, when the LMS download gives it
+    submitted: str | None = None    # when they submitted, as its source wrote it
+    time_source: str | None = None  # where ``submitted`` came from (an LMS's worksheet, timestamp.txt)
+    lms: dict = field(default_factory=dict)  # what `course collect` kept (lms.LmsDetails)
+    digests: dict[str, str] = field(default_factory=dict)  # written answers' text hashes, by cell key
 
     @property
     def total(self) -> float | None:
@@ -86,3 +90,18 @@ def load_records(folder: Path) -> dict[str, Record]:
             data = json.loads(path.read_text(encoding="utf-8"))
             out[data["student"]] = Record(**{k: v for k, v in data.items() if k in known})
     return out
+
+
+def load_record(folder: Path, student: str) -> Record | None:
+    """One student's saved record, or ``None`` when there is none (or it cannot be read)."""
+    from dataclasses import fields
+
+    if id_problem(student):
+        return None
+    path = folder / f"{student}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    known = {f.name for f in fields(Record)}
+    return Record(**{k: v for k, v in data.items() if k in known}) if isinstance(data, dict) else None

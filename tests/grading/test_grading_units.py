@@ -184,7 +184,8 @@ def test_collect_rejects_unknown_and_reports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "readme.txt" in out and "../evil_1_2_exfx.ipynb" in out and "duplicates" in out
     folder = root / "grading" / "submitted" / "12345" / "exfx"
-    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "lms.json", "timestamp.txt"]
+    # the zip's file times are the download's: no timestamp.txt is made from them
+    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "lms.json"]
     assert not (tmp_path / "evil_1_2_exfx.ipynb").exists()
 
 
@@ -289,7 +290,7 @@ assert np.allclose(W, Wr @ Wr.T) and type(rank) is int
 def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
     """A bare hidden `assert` fails: the feedback names the student's function and the kind of check,
     never the test's own inputs, helpers or expected values."""
-    from course_utils.grading.feedback import _failure
+    from course_utils.grading.feedback_student import failure_text as _failure
 
     error = {"output_type": "error", "ename": "AssertionError", "evalue": "", "traceback": []}
     raw = [{**error, "traceback": [f"File <ipython-input-4-ab>:{line}\n----> {line} (hidden line)"]}]
@@ -307,7 +308,7 @@ def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
 
 def test_a_failing_visible_check_is_quoted_whole():
     """A check written over several lines is shown whole, from its first line, without hidden lines."""
-    from course_utils.grading.feedback import _failure
+    from course_utils.grading.feedback_student import failure_text as _failure
 
     source = ("W = np.eye(2)\ncheck_close(encode(W, [1.0, 2.0]),\n            [1.0, 2.0],\n"
               "            name='encode')\n### BEGIN HIDDEN TESTS\nassert encode(W, W) is not W\n### END HIDDEN TESTS\n")
