@@ -207,10 +207,19 @@ def error_page_body(reasons: list[str]) -> str:
             f'<p class="fg-advice"><strong>What to do:</strong> {html.escape(advice)}</p>')
 
 
+# Characters that reorder the text around them (U+202E turns "txt.exe" around): shown as their names instead.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every bidirectional control character written out as ``[U+202E]``."""
+    return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
 def page_html(title: str, meta: str, status: str, total: str, body: str) -> str:
-    """A complete, self-contained page (styles inlined; no scripts; nothing fetched)."""
+    """A complete, self-contained page (styles inlined; no scripts; nothing fetched; no bidi controls)."""
     css = CSS.read_text(encoding="utf-8") if CSS.is_file() else ""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    return visible_controls(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             # no script, frame, form or fetch can run, whatever a student managed to put in the page
             f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '

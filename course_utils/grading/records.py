@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATUSES = ("graded", "flagged", "error")
 MAX_ID = 100
-ID_CHARS = re.compile(r"^[A-Za-z0-9_.@-]+$")
+MAX_ID_BYTES = 200  # a file name (id + ".json.tmp") stays far below the usual 255-byte limit
+ID_PUNCTUATION = frozenset("_.@-")
 
 # Reasons that start with this are the source scan's notes for the instructor: never on a student's page.
 REVIEW = "review: "
@@ -22,16 +22,23 @@ REVIEW = "review: "
 def id_problem(student: str) -> str | None:
     """Why ``student`` cannot be a student id (it names files and folders), or ``None`` when it can.
 
-    An id is 1-100 letters, digits, ``_ . @ -``, and does not start with a dot
+    An id is 1-100 letters and digits of any script, ``_ . @ -``, at most 200 bytes in UTF-8, in
+    Unicode's composed form (NFC, as ``course collect`` writes it), and does not start with a dot
     (so never ``.``, ``..`` or a hidden name).
     """
+    import unicodedata
+
     if not isinstance(student, str) or not student:
         return "the student id is empty"
     shown = student[:40] + ("..." if len(student) > 40 else "")
     if len(student) > MAX_ID:
         return f"student id {shown!r} is {len(student)} characters long (at most {MAX_ID})"
-    if not ID_CHARS.match(student):
+    if len(student.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        return f"student id {shown!r} is longer than {MAX_ID_BYTES} bytes in UTF-8"
+    if not all(c.isalnum() or c in ID_PUNCTUATION for c in student) or not student.isprintable():
         return f"student id {shown!r} has characters other than letters, digits and _ . @ -"
+    if unicodedata.normalize("NFC", student) != student:
+        return f"student id {shown!r} is not in composed Unicode form (NFC): rename the folder (course collect does)"
     if student.startswith("."):
         return f"student id {shown!r} starts with a dot"
     return None

@@ -34,6 +34,7 @@ class Job:
     record: Record
     notebooks: list[tuple[NotebookTemplate, Sanitized | None]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    timing: dict = field(default_factory=dict)  # notebook name -> the reference run's timing file
 
 
 def warm_modules(templates: list[NotebookTemplate], folder: Path | None = None) -> list[str]:

@@ -311,7 +311,9 @@ CASES = [
     Case("s09_os_exit", nb_with(project=EXIT), "error", None, "kernel died"),
     Case("s10_kernel_killed", nb_with(project=KILLED), "error", None, "kernel died"),
     Case("s11_memory_hog", nb_with(unit=HOG), "graded", 3.0, scores={"test_unit": 0}),
-    Case("s12_fork_bomb", nb_with(project=FORK_BOMB), "error", None, "processes"),
+    # fork() is refused (seccomp): the loop retries until the cell's time limit interrupts it
+    Case("s12_fork_bomb", nb_with(project=FORK_BOMB), "flagged", 3.0, "exceeded the time limit",
+         scores={"test_project": 0}),
     Case("s13_big_output", nb_with(project=BIG), "graded", 5.0),
     Case("s14_write_outside", _outside_writer, "flagged", 5.0, "submitted"),
     Case("s15_read_secrets", _reader, "flagged", 5.0, "gradebook"),
@@ -362,6 +364,7 @@ CASES = [
          "graded", 5.0),
 ]
 DUE = "2030-01-01 12:00:00"
+BY_NAME = {c.student: c for c in CASES}
 
 
 def build_class(root: Path, cases: list[Case] = CASES, long_id: bool = False) -> None:

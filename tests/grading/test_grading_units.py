@@ -208,12 +208,13 @@ def test_cli_outside_a_course(tmp_path, capsys):
     assert "no nbgrader_config.py" in capsys.readouterr().err
 
 
-def test_fallback_warns_loudly(monkeypatch):
-    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
-    with pytest.warns(sandbox.ReducedIsolationWarning, match="WITHOUT filesystem isolation"):
-        assert sandbox.choose_mode("auto") == "none"
-    with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
-        sandbox.choose_mode("bwrap")
+def test_without_bubblewrap_grading_refuses_unless_told(monkeypatch):
+    monkeypatch.setenv("COURSE_GRADING_BWRAP", "none")
+    for mode in ("auto", "bwrap"):
+        with pytest.raises(sandbox.SandboxMissing, match="apt-get install bubblewrap"):
+            sandbox.choose_mode(mode)
+    with pytest.warns(sandbox.ReducedIsolationWarning, match="WITHOUT bubblewrap"):
+        assert sandbox.choose_mode("none") == "none"
 
 
 def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
