@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # it, explicitly, to grade with --sandbox none (tests that need the sandbox itself skip with a reason); set
 # COURSE_GRADING_BWRAP=none to run the suite as such a machine would.
 if "COURSE_GRADING_SANDBOX" not in os.environ:
-    from course_utils.grading.sandbox import bwrap_usable  # noqa: E402
+    from course_utils.grading.boundary.sandbox import bwrap_usable  # noqa: E402
 
     if not bwrap_usable():
         os.environ["COURSE_GRADING_SANDBOX"] = "none"

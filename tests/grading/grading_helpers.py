@@ -46,7 +46,7 @@ def gradebook_totals(root: Path, manual: bool = False) -> dict[str, float | None
 def formgrade(root: Path, exercise: str, student: str, cell: str, score: float | None = None,
               comment: str | None = None, extra: float | None = None, notebook: str | None = None) -> None:
     """Enter a manual grade and/or a comment the way nbgrader's formgrader does (its API handlers' own steps)."""
-    from course_utils.grading.course import quiet_nbgrader_import
+    from course_utils.grading.commands.course import quiet_nbgrader_import
 
     quiet_nbgrader_import()
     from nbgrader.api import Gradebook, MissingEntry

@@ -5,12 +5,12 @@ import zipfile
 
 import pytest
 
-from course_utils.grading.collect import Entry, Outcome, choose_notebooks
-from course_utils.grading.gradebook_io import student_names
-from course_utils.grading.lms import PATTERNS, match_path, read_roster, zip_name
-from course_utils.grading.lms_files import canvas_feedback_name, moodle_feedback_name
-from course_utils.grading.records import Record
-from course_utils.grading.sanitize import inert_markdown
+from course_utils.grading.commands.collect import Entry, Outcome, choose_notebooks
+from course_utils.grading.commands.gradebook_io import student_names
+from course_utils.grading.commands.lms import PATTERNS, match_path, read_roster, zip_name
+from course_utils.grading.output.lms_files import canvas_feedback_name, moodle_feedback_name
+from course_utils.grading.commands.records import Record
+from course_utils.grading.commands.sanitize import inert_markdown
 from lms_rules import canvas_target, moodle3_target, moodle41_target, without_utf8_flag
 
 

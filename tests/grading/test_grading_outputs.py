@@ -107,8 +107,8 @@ def test_hidden_failures_show_only_their_message(handed_back):
 def test_review_notes_stay_with_the_instructor(handed_back):
     """The source scan's notes ("review: inspects frames") are in the instructor's records, never on a
     student's page: they would tell a cheater what is detected and read as an accusation to others."""
-    from course_utils.grading.course import Course
-    from course_utils.grading.records import REVIEW, load_records
+    from course_utils.grading.commands.course import Course
+    from course_utils.grading.commands.records import REVIEW, load_records
 
     root, _ = handed_back
     records = load_records(Course.load(root).status_dir(EXERCISE))
@@ -218,7 +218,7 @@ def test_every_class_case_gets_a_page(handed_back):
 def test_pages_run_no_script_even_if_one_slipped_in(chromium, tmp_path):
     """Defence in depth: every page the grader writes forbids scripts (Content-Security-Policy), so markup
     that got past the escaping still does nothing."""
-    from course_utils.grading.feedback_page import page_html
+    from course_utils.grading.output.feedback_page import page_html
 
     body = ("<script>document.body.dataset.ran = 'script'</script>"
             "<img src=x onerror=\"document.body.dataset.ran = 'handler'\">")

@@ -10,13 +10,13 @@ import time
 import numpy as np
 import pytest
 
-from course_utils.grading import sandbox
-from course_utils.grading.confine import landlock_abi
-from course_utils.grading.crossing import rebuild_exception
-from course_utils.grading.limits import FLOOR, Limits, derived_limits
-from course_utils.grading.pool import LOCKED, STUDENT, TEST, Worker
-from course_utils.grading.records import id_problem
-from course_utils.grading.rng import GeneratorError, advance_like, check_state
+from course_utils.grading.boundary import sandbox
+from course_utils.grading.boundary.confine import landlock_abi
+from course_utils.grading.boundary.crossing import rebuild_exception
+from course_utils.grading.boundary.limits import FLOOR, Limits, derived_limits
+from course_utils.grading.boundary.pool import LOCKED, STUDENT, TEST, Worker
+from course_utils.grading.commands.records import id_problem
+from course_utils.grading.boundary.rng import GeneratorError, advance_like, check_state
 from class_cases import BY_NAME, build_class
 from fixture_course import EXERCISE, answered
 from grading_helpers import course_cmd
@@ -248,7 +248,7 @@ def test_a_raised_keyboard_interrupt_reads_as_what_it_is(worker):
 
 
 def test_bidi_controls_are_shown_not_obeyed():
-    from course_utils.grading.feedback_page import page_html
+    from course_utils.grading.output.feedback_page import page_html
 
     page = page_html("t", "m", "graded", "1 / 1", "<pre>ValueError: gnp.\u202eexe</pre>")
     assert "\u202e" not in page and "[U+202E]" in page

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from course_utils.grading import sandbox
-from course_utils.grading.pool import Limits, Worker
+from course_utils.grading.boundary import sandbox
+from course_utils.grading.boundary.pool import Limits, Worker
 
 pytestmark = [
     pytest.mark.skipif(not (sandbox.bwrap_path() and sandbox.bwrap_works(sandbox.bwrap_path())),
@@ -84,7 +84,7 @@ def test_nothing_else_on_the_machine_is_visible(worker):
     from pathlib import Path
 
     w, _ = worker
-    checkout = Path(sandbox.__file__).resolve().parents[2]
+    checkout = Path(sandbox.__file__).resolve().parents[3]
     shared = Path(tempfile.mkdtemp(prefix="shared-course-", dir="/var/tmp"))
     try:
         (shared / "solutions.txt").write_text("reference answers")
@@ -155,7 +155,7 @@ def test_student_code_cannot_remount_or_plant_files(worker):
     from pathlib import Path
 
     w, _ = worker
-    package = str(Path(sandbox.__file__).resolve().parents[1])
+    package = str(Path(sandbox.__file__).resolve().parents[2])
     try:
         result = w.run(["import json", f"PACKAGE = {package!r}\n" + REMOUNT], Limits(timeout=20))
     finally:  # a sandbox that let the write through must not leave the file in the package
@@ -200,7 +200,7 @@ def test_cleaning_tmp_never_enters_a_folder_mounted_inside_it(tmp_path, monkeypa
     course itself lives under /tmp) is left alone."""
     import os
 
-    from course_utils.grading import worker as worker_module
+    from course_utils.grading.boundary import worker as worker_module
 
     (tmp_path / "left" / "deep").mkdir(parents=True)
     (tmp_path / "left" / "deep" / "f.txt").write_text("x")
@@ -271,7 +271,7 @@ def test_writable_places_are_bounded(worker):
 def test_another_checkout_of_the_course_is_hidden_too(tmp_path):
     """Grading a course elsewhere with this checkout's package: this checkout's solutions stay out of reach."""
     from pathlib import Path as P
-    checkout = P(sandbox.__file__).resolve().parents[2]
+    checkout = P(sandbox.__file__).resolve().parents[3]
     spec = sandbox.default_spec(tmp_path, [], "bwrap")
     assert checkout in spec.hidden
-    assert P(sandbox.__file__).resolve().parents[1] in spec.readonly
+    assert P(sandbox.__file__).resolve().parents[2] in spec.readonly

@@ -13,10 +13,10 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .feedback import ANSI
-from .hidden_hint import answer_functions, describe_failed_check, statement_lines
-from .records import REVIEW, Record
-from .template import grade_id_of
+from ..commands.feedback import ANSI
+from ..commands.hidden_hint import answer_functions, describe_failed_check, statement_lines
+from ..commands.records import REVIEW, Record
+from ..commands.template import grade_id_of
 
 __all__ = ["PageTask", "student_page", "failure_text", "score_line"]
 
@@ -98,7 +98,7 @@ def _comment_html(text: str) -> str:
 
 def student_page(task: PageTask) -> tuple[str, str | None]:
     """Write one student's page(s); returns (student, problem or None)."""
-    from .feedback import clean_paths, feedback_notebook
+    from ..commands.feedback import clean_paths, feedback_notebook
     from .feedback_page import Question, cells_html, error_page_body, page_html, questions_table
 
     rec = task.record

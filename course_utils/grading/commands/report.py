@@ -176,7 +176,7 @@ def _plots(records: list[Record], stats: list[QuestionStats], kinds: dict[str, s
 
 def report_html(exercise: str, records: list[Record], titles: dict[str, str], kinds: dict[str, str]) -> str:
     """The report as a self-contained HTML page with the course's look and two plots."""
-    from .feedback_page import page_html
+    from ..output.feedback_page import page_html
 
     stats = question_stats(records, titles, kinds)
     rows = "".join(

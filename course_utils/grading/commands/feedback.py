@@ -164,10 +164,10 @@ def write_feedback(course: Course, exercise: str, jobs: int | None = None) -> in
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    from .feedback_student import PageTask, student_page
+    from ..output.feedback_student import PageTask, student_page
     from .final import final_grades
     from .gradebook_io import open_gradebook
-    from .lms_files import feedback_zips
+    from ..output.lms_files import feedback_zips
     from .template import load_templates
 
     course.check_exercise(exercise)

@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..threads import GRADING, single_thread_env
+from ...threads import GRADING, single_thread_env
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 TMP_BYTES = 512 << 20   # the sandbox's /tmp: the student's working folder and scratch files
@@ -158,7 +158,7 @@ def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> Sand
     home = Path(os.path.expanduser("~"))
     if home.is_dir() and home.resolve() != Path("/") and not _under(root, home):
         hidden.insert(0, home.resolve())
-    package = Path(__file__).resolve().parents[1]  # the installed course_utils
+    package = Path(__file__).resolve().parents[2]  # the installed course_utils
     checkout = package.parent
     if (checkout / "pyproject.toml").is_file() and not _under(root, checkout) \
             and not any(_under(checkout, h) for h in hidden) and checkout != Path("/"):

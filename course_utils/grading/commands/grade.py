@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .course import Course, CourseError
-from .limits import BUDGET_FLOOR, derived_limits
-from .pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
+from ..boundary.limits import BUDGET_FLOOR, derived_limits
+from ..boundary.pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
 from .records import Record
-from .sandbox import choose_mode, default_spec
+from ..boundary.sandbox import choose_mode, default_spec
 from .sanitize import Sanitized, inert_markdown
 from .scoring import cell_score
 from .submission import Job, prepare, prepare_safely, warm_modules

@@ -25,8 +25,8 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .course import Course
-from .records import Record, load_records
+from ..commands.course import Course
+from ..commands.records import Record, load_records
 
 __all__ = ["CANVAS_HEADER", "MOODLE_HEADER", "lms_rows", "comments_html", "feedback_zips",
            "canvas_feedback_name", "moodle_feedback_name"]
@@ -54,8 +54,8 @@ def lms_rows(course: Course, exercise: str, fmt: str, canvas_id: str | None = No
     "Last modified (grade)" set to ``now`` (Moodle skips a row it thinks older than its own grade)
     and the grader's comments in "Feedback comments".
     """
-    from .export import export_rows
-    from .final import final_grades
+    from ..commands.export import export_rows
+    from ..commands.final import final_grades
 
     header, rows = questions or export_rows(course, [exercise])
     col = {name: i for i, name in enumerate(header)}
@@ -84,7 +84,7 @@ def lms_rows(course: Course, exercise: str, fmt: str, canvas_id: str | None = No
 
 def _titles(course: Course, exercise: str) -> dict[str, str]:
     """Question titles keyed ``notebook:cell`` for every cell a comment can belong to."""
-    from .feedback import question_titles
+    from ..commands.feedback import question_titles
 
     titles = {}
     for path in sorted((course.release / exercise).glob("*.ipynb")):

@@ -37,10 +37,10 @@ def _run_notebook(path: Path, templates, worker, limits):
 def validate_exercise(course: Course, exercise: str) -> list[str]:
     """Problems found in the solution and release notebooks of ``exercise`` (empty when fine)."""
     from .gradebook_io import open_gradebook
-    from .pool import Limits, Worker
+    from ..boundary.pool import Limits, Worker
     from .grade import timing_file
-    from .limits import save_timing
-    from .sandbox import bwrap_usable, default_spec
+    from ..boundary.limits import save_timing
+    from ..boundary.sandbox import bwrap_usable, default_spec
     from .template import load_templates
 
     with open_gradebook(course) as gb:

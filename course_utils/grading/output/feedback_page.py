@@ -16,7 +16,7 @@ from pathlib import Path
 
 __all__ = ["Question", "render_markdown", "safe_mathml", "page_html", "cells_html", "error_page_body", "ADVICE"]
 
-CSS = (Path(__file__).resolve().parents[1] / "website" / "static" / "course.css")
+CSS = (Path(__file__).resolve().parents[2] / "website" / "static" / "course.css")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 PAGE_CSS = """

@@ -91,7 +91,7 @@ def pending_warning(header: list[str], rows: list[list[str]], partial: bool) -> 
 def export(course: Course, exercise: str | None, output: Path | None, fmt: str = "questions",
            canvas_id: str | None = None, partial: bool = False) -> int:
     """Write the grade table (or an LMS import file) to ``output`` or stdout; returns the exit code."""
-    from .lms_files import lms_rows
+    from ..output.lms_files import lms_rows
 
     exercises = [exercise] if exercise else [e for e in course.exercises()
                                              if course.status_dir(e).is_dir()]

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", message=".*not in session.*")
     warnings.showwarning = lambda msg, cat, *a, **k: print(f"WARNING: {msg}", file=sys.stderr)
-    from .sandbox import SandboxMissing
+    from ..boundary.sandbox import SandboxMissing
 
     try:
         if getattr(args, "jobs", 1) < 1:
