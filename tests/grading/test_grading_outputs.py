@@ -244,3 +244,8 @@ def test_a_failing_line_wraps_at_a_readable_width_on_a_phone(handed_back, chromi
     assert box["width"] / char >= 30, f"{box['width'] / char:.0f} characters per line"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # nothing runs off the side
     context.close()
+
+
+def test_right_to_left_controls_are_shown_not_obeyed(handed_back):
+    page = (handed_back[0] / "grading" / "feedback" / "s58_bidi_message" / EXERCISE / f"{EXERCISE}.html").read_text()
+    assert "\u202e" not in page and "gnp.[U+202E]exe" in page
