@@ -28,6 +28,12 @@ c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_HERE, "grading", "gradebook.db")
 c.CourseDirectory.course_id = "feature-geometry"
 
+# nbgrader's exchange (release/collect through a shared folder) lives in the git-ignored grading/ folder,
+# so the formgrader and Assignment List do not warn about a missing /srv/nbgrader/exchange. A JupyterHub
+# class that uses the exchange sets this to the hub's shared exchange folder instead.
+c.Exchange.root = os.path.join(_HERE, "grading", "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
+
 # Every notebook runs on the standard Python 3 kernel.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ExecutePreprocessor.kernel_name = "python3"

@@ -12,6 +12,15 @@ for _var, _value in single_thread_env(PER_TEST_WORKER).items():
     os.environ.setdefault(_var, _value)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# Grading refuses to run student code without bubblewrap unless told. On a machine without it the suite tells
+# it, explicitly, to grade with --sandbox none (tests that need the sandbox itself skip with a reason); set
+# COURSE_GRADING_BWRAP=none to run the suite as such a machine would.
+if "COURSE_GRADING_SANDBOX" not in os.environ:
+    from course_utils.grading.boundary.sandbox import bwrap_usable  # noqa: E402
+
+    if not bwrap_usable():
+        os.environ["COURSE_GRADING_SANDBOX"] = "none"
+
 
 def pytest_configure(config):
     """One folder of executed lessons per test run, shared by every xdist worker.

@@ -130,7 +130,7 @@ def nbgrader(course: Path, *args: str, env: dict | None = None, timeout: float =
     Uses the course tool's launcher (plain nbgrader minus a slow, unused import) and puts
     this Python's ``bin/`` on PATH, where nbgrader finds ``alembic``.
     """
-    from course_utils.grading.course import nbgrader_command
+    from course_utils.grading.commands.course import nbgrader_command
 
     env = dict(os.environ if env is None else env)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

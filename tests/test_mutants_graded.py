@@ -3,7 +3,7 @@
 ``test_mutants.py`` runs each mutant in one process, as nbgrader would. Here the whole
 set of mutants of an exercise is graded as a class by the course's own grader, where
 student code runs in the sandbox and reaches the tests only as plain data (see
-``course_utils/grading/judge.py``): each mutant must still score below full marks and
+``course_utils/grading/boundary/judge.py``): each mutant must still score below full marks and
 the reference above all of them, so the boundary takes no power from the hidden tests.
 """
 from __future__ import annotations

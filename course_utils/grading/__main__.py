@@ -1,6 +1,6 @@
 """``python -m course_utils.grading`` runs the ``course`` command."""
 import sys
 
-from .cli import main
+from .commands.cli import main
 
 sys.exit(main())

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from course_utils.grading.feedback import ANSI
+from course_utils.grading.commands.feedback import ANSI
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 PACKAGE = Path(__file__).resolve().parents[1]

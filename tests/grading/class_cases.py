@@ -262,6 +262,26 @@ SECRET_VALUE = "token-6f1e2d-do-not-leak"
 LONG_ID = "s47_" + "x" * 246
 
 
+MEMFD_HOARD = ("import os\nheld = []\nfor i in range(40):\n    fd = os.memfd_create(f'm{i}')\n"
+               "    os.posix_fallocate(fd, 0, 64 << 20)\n    held.append(fd)\n") + REFERENCE["project"]
+SYSV_HOARD = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "print('segments', [libc.shmget(0, 128 << 20, 0o1000 | 0o600) for _ in range(6)])\n") + REFERENCE["project"]
+PICTURE_FLOOD = ("import base64\nb64 = base64.b64encode(b'\\x89PNG\\r\\n\\x1a\\n' + bytes(range(256)) * 5500).decode()\n"
+                 "for _ in range(15):\n    get_ipython().display_pub.publish({'image/png': b64, 'text/plain': 'pic'})\n")
+OWN_INTERRUPT = "def norms(X):\n    raise KeyboardInterrupt\n"
+BIDI = "def project(W, x):\n    raise ValueError('see file gnp.\u202eexe')\n"
+UNICODE_ID = "s59_zoë_日本語_ü"
+
+
+def _picture_flood(folder, release, root):
+    nb = answered(release)
+    at = nb["cells"].index(find_cell(nb, "project"))
+    for _ in range(6):
+        nb["cells"].insert(at, {"cell_type": "code", "metadata": {}, "source": PICTURE_FLOOD, "outputs": [],
+                                "execution_count": None})
+    _write(folder, nb)
+
+
 def _with_cell(source: str, answers: dict | None = None, at: str = "project"):
     """A submission with an extra ordinary code cell holding ``source`` right before answer ``at``."""
     def build(folder, release, root):
@@ -311,7 +331,9 @@ CASES = [
     Case("s09_os_exit", nb_with(project=EXIT), "error", None, "kernel died"),
     Case("s10_kernel_killed", nb_with(project=KILLED), "error", None, "kernel died"),
     Case("s11_memory_hog", nb_with(unit=HOG), "graded", 3.0, scores={"test_unit": 0}),
-    Case("s12_fork_bomb", nb_with(project=FORK_BOMB), "error", None, "processes"),
+    # fork() is refused (seccomp): the loop retries until the cell's time limit interrupts it
+    Case("s12_fork_bomb", nb_with(project=FORK_BOMB), "flagged", 3.0, "exceeded the time limit",
+         scores={"test_project": 0}),
     Case("s13_big_output", nb_with(project=BIG), "graded", 5.0),
     Case("s14_write_outside", _outside_writer, "flagged", 5.0, "submitted"),
     Case("s15_read_secrets", _reader, "flagged", 5.0, "gradebook"),
@@ -358,10 +380,18 @@ CASES = [
     Case("s48_malformed_frame", nb_with(project=MALFORMED_FRAME), "error", None, "broke the grading protocol"),
     Case("s49_fills_its_input", nb_with(project=PIPE_FILLER), "error", None, "cell"),
     Case("s50_output_flood", nb_with(project=FLOOD), "graded", 5.0),
+    # attackers of memory, IPC, output and feedback, and a name in other scripts, among honest students
+    Case("s52_memfd_hoard", nb_with(project=MEMFD_HOARD), "graded", 3.0, scores={"test_project": 0}),
+    Case("s53_sysv_hoard", nb_with(project=SYSV_HOARD), "flagged", 5.0, "ctypes"),
+    Case("s54_picture_flood", _picture_flood, "flagged", 5.0, "get_ipython"),
+    Case("s57_own_interrupt", nb_with(norms=OWN_INTERRUPT), "graded", 4.0, scores={"test_norms": 0}),
+    Case("s58_bidi_message", nb_with(project=BIDI), "graded", 3.0, scores={"test_project": 0}),
+    Case(UNICODE_ID, nb_with(), "graded", 5.0),
     Case("s51_lone_surrogate", nb_with(project="print('hello \\ud800 world')\n" + REFERENCE["project"]),
          "graded", 5.0),
 ]
 DUE = "2030-01-01 12:00:00"
+BY_NAME = {c.student: c for c in CASES}
 
 
 def build_class(root: Path, cases: list[Case] = CASES, long_id: bool = False) -> None:

@@ -41,3 +41,27 @@ def gradebook_totals(root: Path, manual: bool = False) -> dict[str, float | None
             "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
     finally:
         con.close()
+
+
+def formgrade(root: Path, exercise: str, student: str, cell: str, score: float | None = None,
+              comment: str | None = None, extra: float | None = None, notebook: str | None = None) -> None:
+    """Enter a manual grade and/or a comment the way nbgrader's formgrader does (its API handlers' own steps)."""
+    from course_utils.grading.commands.course import quiet_nbgrader_import
+
+    quiet_nbgrader_import()
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{root}/grading/gradebook.db") as gb:
+        nb = notebook or exercise
+        if score is not None or extra is not None:
+            grade = gb.find_grade(cell, nb, exercise, student)
+            grade.manual_score = score                 # GradeHandler.put
+            grade.extra_credit = extra
+            grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
+        if comment is not None:
+            try:
+                found = gb.find_comment(cell, nb, exercise, student)
+            except MissingEntry:
+                raise AssertionError(f"no comment box for {cell!r}") from None
+            found.manual_comment = comment             # CommentHandler.put
+        gb.db.commit()

@@ -128,3 +128,22 @@ def test_an_error_in_a_test_cell_outweighs_a_forged_partial_score(graded_class):
     """s35's functions print a huge number through the display hook and then raise: the cell scores 0."""
     rec = _record(graded_class, "s35_displayhook_score")
     assert rec["scores"][f"{EXERCISE}:test_project"] == 0
+
+
+def test_pictures_are_bounded_per_notebook(graded_class):
+    """Six extra cells of fifteen 1.9 MB pictures each: the graded notebook stays within the notebook's budget."""
+    path = graded_class / "grading" / "autograded" / "s54_picture_flood" / EXERCISE / f"{EXERCISE}.ipynb"
+    assert 4 << 20 < path.stat().st_size < 9 << 20
+    assert "output truncated" in path.read_text()
+
+
+def test_memory_hoarders_hold_nothing(graded_class):
+    memfd = _record(graded_class, "s52_memfd_hoard")
+    assert memfd["scores"][f"{EXERCISE}:test_project"] == 0  # its cell failed at memfd_create
+    sysv = (graded_class / "grading" / "autograded" / "s53_sysv_hoard" / EXERCISE / f"{EXERCISE}.ipynb").read_text()
+    assert "segments [-1, -1, -1, -1, -1, -1]" in sysv
+
+
+def test_a_students_own_interrupt_is_not_reported_as_a_timeout(graded_class):
+    rec = _record(graded_class, "s57_own_interrupt")
+    assert rec["status"] == "graded" and not any("time limit" in r for r in rec["reasons"])

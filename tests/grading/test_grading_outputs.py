@@ -107,8 +107,8 @@ def test_hidden_failures_show_only_their_message(handed_back):
 def test_review_notes_stay_with_the_instructor(handed_back):
     """The source scan's notes ("review: inspects frames") are in the instructor's records, never on a
     student's page: they would tell a cheater what is detected and read as an accusation to others."""
-    from course_utils.grading.course import Course
-    from course_utils.grading.records import REVIEW, load_records
+    from course_utils.grading.commands.course import Course
+    from course_utils.grading.commands.records import REVIEW, load_records
 
     root, _ = handed_back
     records = load_records(Course.load(root).status_dir(EXERCISE))
@@ -168,7 +168,7 @@ def test_lms_names_late_markers_and_import_files(released_course, tmp_path):
     assert course_cmd(root, "collect", EXERCISE, str(moodle)).returncode == 0
     done = course_cmd(root, "grade", EXERCISE, "--jobs", "2", "--no-progress")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "23456: flagged: late: the canvas download marks it LATE" in done.stdout
+    assert "23456: flagged: late: Canvas marks it LATE" in done.stdout
 
     out = root / "canvas.csv"
     done = course_cmd(root, "export", EXERCISE, "--format", "canvas", "-o", str(out))
@@ -186,24 +186,24 @@ def test_lms_names_late_markers_and_import_files(released_course, tmp_path):
     assert done.returncode != 0 and "--canvas-id goes with --format canvas" in done.stdout + done.stderr
     assert rows[1][0] == "Points Possible" and rows[1][5] == "6"
     by_id = {r[1]: r for r in rows[2:]}
-    assert by_id["12345"][0] == "smithjane" and by_id["12345"][5] == "5"
+    assert by_id["12345"][0] == "smithjane" and by_id["12345"][5] == ""  # its written answer waits: blank
     assert by_id["23456"][0] == "doejohn" and by_id["23456"][5] == "0"
     assert by_id["777"][0] == "Ada Lovelace"
 
     out = root / "moodle.csv"
     assert course_cmd(root, "export", EXERCISE, "--format", "moodle", "-o", str(out)).returncode == 0
     sheet = {r["Identifier"]: r for r in csv.DictReader(out.open())}
-    assert sheet["Participant 777"]["Full name"] == "Ada Lovelace" and sheet["Participant 777"]["Grade"] == "5"
+    assert sheet["Participant 777"]["Full name"] == "Ada Lovelace" and sheet["Participant 777"]["Grade"] == ""
     assert sheet["Participant 777"]["Maximum Grade"] == "6"
     report = course_cmd(root, "report", EXERCISE).stdout
-    assert "late: the canvas download marks it LATE" in report
+    assert "late: Canvas marks it LATE" in report
     assert "23456 (doejohn) [flagged]" in report  # ids from the LMS come with the names it gave
     # the per-question sheet still works and the gradebook has the names
     done = course_cmd(root, "export", EXERCISE)
     assert done.returncode == 0 and "12345" in done.stdout
     import sqlite3
     con = sqlite3.connect(root / "grading" / "gradebook.db")
-    assert ("Ada", "Lovelace") in con.execute("SELECT first_name, last_name FROM student").fetchall()
+    assert ("", "Ada Lovelace") in con.execute("SELECT first_name, last_name FROM student").fetchall()  # as written
 
 
 def test_every_class_case_gets_a_page(handed_back):
@@ -218,7 +218,7 @@ def test_every_class_case_gets_a_page(handed_back):
 def test_pages_run_no_script_even_if_one_slipped_in(chromium, tmp_path):
     """Defence in depth: every page the grader writes forbids scripts (Content-Security-Policy), so markup
     that got past the escaping still does nothing."""
-    from course_utils.grading.feedback_page import page_html
+    from course_utils.grading.output.feedback_page import page_html
 
     body = ("<script>document.body.dataset.ran = 'script'</script>"
             "<img src=x onerror=\"document.body.dataset.ran = 'handler'\">")
@@ -227,3 +227,25 @@ def test_pages_run_no_script_even_if_one_slipped_in(chromium, tmp_path):
     page, asked = _open_offline(chromium, path)
     assert page.evaluate("document.body.dataset.ran") is None
     page.context.close()
+
+
+def test_a_failing_line_wraps_at_a_readable_width_on_a_phone(handed_back, chromium):
+    """On a 360-pixel-wide screen the failing statement still gets the page's width, not a sliver of a column."""
+    root, _ = handed_back
+    path = root / "grading" / "feedback" / "s04_wrong" / EXERCISE / f"{EXERCISE}.html"
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(path.as_uri())
+    code = page.locator(".fg-why code").first
+    box = code.bounding_box()
+    char = page.evaluate("(() => { const s = document.createElement('code'); s.textContent = 'x'.repeat(10);"
+                         " document.querySelector('.fg-why').appendChild(s); const w = s.getBoundingClientRect().width;"
+                         " s.remove(); return w / 10; })()")
+    assert box["width"] / char >= 30, f"{box['width'] / char:.0f} characters per line"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # nothing runs off the side
+    context.close()
+
+
+def test_right_to_left_controls_are_shown_not_obeyed(handed_back):
+    page = (handed_back[0] / "grading" / "feedback" / "s58_bidi_message" / EXERCISE / f"{EXERCISE}.html").read_text()
+    assert "\u202e" not in page and "gnp.[U+202E]exe" in page

@@ -9,14 +9,14 @@ import zipfile
 
 import pytest
 
-from course_utils.grading import sandbox
-from course_utils.grading.cli import main, parse_size
-from course_utils.grading.collect import PATTERNS, _match
-from course_utils.grading.feedback import feedback_notebook, hidden_lines
-from course_utils.grading.sanitize import RunCell, SubmissionError, parse_notebook, sanitize
-from course_utils.grading.scan import scan_sources
-from course_utils.grading.scoring import cell_score
-from course_utils.grading.template import NotebookTemplate, TemplateCell, remove_hidden_tests
+from course_utils.grading.boundary import sandbox
+from course_utils.grading.commands.cli import main, parse_size
+from course_utils.grading.commands.collect import PATTERNS, _match
+from course_utils.grading.commands.feedback import feedback_notebook, hidden_lines
+from course_utils.grading.commands.sanitize import RunCell, SubmissionError, parse_notebook, sanitize
+from course_utils.grading.commands.scan import scan_sources
+from course_utils.grading.commands.scoring import cell_score
+from course_utils.grading.commands.template import NotebookTemplate, TemplateCell, remove_hidden_tests
 from fixture_course import TESTS
 
 TEST_SRC = "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 2  # hidden-one\n### END HIDDEN TESTS\n"
@@ -184,7 +184,8 @@ def test_collect_rejects_unknown_and_reports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "readme.txt" in out and "../evil_1_2_exfx.ipynb" in out and "duplicates" in out
     folder = root / "grading" / "submitted" / "12345" / "exfx"
-    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "lms.json", "timestamp.txt"]
+    # the zip's file times are the download's: no timestamp.txt is made from them
+    assert sorted(p.name for p in folder.iterdir()) == ["exfx.ipynb", "lms.json"]
     assert not (tmp_path / "evil_1_2_exfx.ipynb").exists()
 
 
@@ -207,12 +208,13 @@ def test_cli_outside_a_course(tmp_path, capsys):
     assert "no nbgrader_config.py" in capsys.readouterr().err
 
 
-def test_fallback_warns_loudly(monkeypatch):
-    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
-    with pytest.warns(sandbox.ReducedIsolationWarning, match="WITHOUT filesystem isolation"):
-        assert sandbox.choose_mode("auto") == "none"
-    with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
-        sandbox.choose_mode("bwrap")
+def test_without_bubblewrap_grading_refuses_unless_told(monkeypatch):
+    monkeypatch.setenv("COURSE_GRADING_BWRAP", "none")
+    for mode in ("auto", "bwrap"):
+        with pytest.raises(sandbox.SandboxMissing, match="apt-get install bubblewrap"):
+            sandbox.choose_mode(mode)
+    with pytest.warns(sandbox.ReducedIsolationWarning, match="WITHOUT bubblewrap"):
+        assert sandbox.choose_mode("none") == "none"
 
 
 def test_sandbox_hides_course_and_mounts_back_helpers(tmp_path):
@@ -246,16 +248,16 @@ def test_sandbox_mounts_back_what_lives_under_tmp(monkeypatch):
     import tempfile
     from pathlib import Path
 
-    from course_utils.grading import sandbox
+    from course_utils.grading.boundary import sandbox
 
     base = Path(tempfile.mkdtemp(dir="/tmp", prefix="sandbox-spec-"))
     try:
         fake_prefix = base / "venv"
         fake_prefix.mkdir()
         package = base / "pkg" / "course_utils"  # an install of course_utils under /tmp
-        (package / "grading").mkdir(parents=True)
+        (package / "grading" / "boundary").mkdir(parents=True)
         monkeypatch.setattr(sys, "prefix", str(fake_prefix))
-        monkeypatch.setattr(sandbox, "__file__", str(package / "grading" / "sandbox.py"))
+        monkeypatch.setattr(sandbox, "__file__", str(package / "grading" / "boundary" / "sandbox.py"))
         course = base / "course"
         course.mkdir()
         spec = sandbox.default_spec(course, [], "bwrap")
@@ -289,7 +291,7 @@ assert np.allclose(W, Wr @ Wr.T) and type(rank) is int
 def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
     """A bare hidden `assert` fails: the feedback names the student's function and the kind of check,
     never the test's own inputs, helpers or expected values."""
-    from course_utils.grading.feedback import _failure
+    from course_utils.grading.output.feedback_student import failure_text as _failure
 
     error = {"output_type": "error", "ename": "AssertionError", "evalue": "", "traceback": []}
     raw = [{**error, "traceback": [f"File <ipython-input-4-ab>:{line}\n----> {line} (hidden line)"]}]
@@ -307,7 +309,7 @@ def test_hidden_failure_without_message_gets_a_hint(line, names, kinds):
 
 def test_a_failing_visible_check_is_quoted_whole():
     """A check written over several lines is shown whole, from its first line, without hidden lines."""
-    from course_utils.grading.feedback import _failure
+    from course_utils.grading.output.feedback_student import failure_text as _failure
 
     source = ("W = np.eye(2)\ncheck_close(encode(W, [1.0, 2.0]),\n            [1.0, 2.0],\n"
               "            name='encode')\n### BEGIN HIDDEN TESTS\nassert encode(W, W) is not W\n### END HIDDEN TESTS\n")
@@ -322,7 +324,7 @@ def test_a_failing_visible_check_is_quoted_whole():
 @pytest.mark.parametrize("seconds, text", [(75, "1 min 15 s"), (2 * 3600 + 300, "2 h 5 min"),
                                            (86400 + 7200, "1 day 2 h"), (274 * 86400 + 3600 * 11, "274 days 11 h")])
 def test_lateness_reads_naturally(seconds, text):
-    from course_utils.grading.grade import _duration
+    from course_utils.grading.commands.grade import _duration
 
     assert _duration(seconds) == text
 
@@ -332,7 +334,7 @@ def test_lateness_reads_naturally(seconds, text):
 def test_written_answers_never_become_markup(answer):
     """Math in a student's answer is typeset as MathML rebuilt from MathML elements only; anything the
     converter would copy through (a tag inside \\text, a link) is dropped or shown as text."""
-    from course_utils.grading.feedback_page import render_markdown
+    from course_utils.grading.output.feedback_page import render_markdown
 
     import re
 
@@ -342,7 +344,7 @@ def test_written_answers_never_become_markup(answer):
 
 
 def test_math_in_answers_is_still_typeset():
-    from course_utils.grading.feedback_page import render_markdown
+    from course_utils.grading.output.feedback_page import render_markdown
 
     out = render_markdown("$$u = \\frac{v}{\\lVert v \\rVert}$$\n\nand $x_i^2$")
     assert out.count("<math") == 2 and "<mfrac>" in out and "<msubsup>" in out
@@ -351,8 +353,8 @@ def test_math_in_answers_is_still_typeset():
 def test_markup_in_a_written_answer_is_made_inert_for_the_formgrader():
     """The formgrader renders a graded notebook's Markdown with its HTML: a student's tags are escaped there,
     while answers without tags (math, quotes, code) stay exactly as written."""
-    from course_utils.grading.sanitize import inert_markdown
-    from course_utils.grading.feedback_page import render_markdown
+    from course_utils.grading.commands.sanitize import inert_markdown
+    from course_utils.grading.output.feedback_page import render_markdown
 
     plain = "> a quote & $a \\le b$\n\n```\nx = 1\n```"
     assert inert_markdown(plain) == plain
@@ -366,7 +368,7 @@ def test_markup_in_a_written_answer_is_made_inert_for_the_formgrader():
 def test_a_student_exception_cannot_pose_as_a_frame_of_the_test_cell():
     """Feedback reads the failing test line from the traceback: a student's message or frames that name
     the test cell's input are renamed, so they cannot point feedback at a hidden line."""
-    from course_utils.grading.crossing import rebuild_exception
+    from course_utils.grading.boundary.crossing import rebuild_exception
 
     exc = rebuild_exception({"mro": ["ValueError"], "message": "File <ipython-input-6-ab>:12",
                              "where": ["File <ipython-input-6-ab>:12 in f"]}, "f")
@@ -383,7 +385,7 @@ def test_script_links_in_a_written_answer_are_inert_in_the_formgrader(answer):
     """Markdown links and images can carry script URLs past an HTML sanitizer; nbconvert renders them."""
     from nbconvert.filters.markdown import markdown2html
 
-    from course_utils.grading.sanitize import inert_markdown
+    from course_utils.grading.commands.sanitize import inert_markdown
 
     page = markdown2html(inert_markdown(answer)).lower()
     assert not re.search(r"(href|src)=\"\s*(javascript|vbscript|data|jav&)", page), page

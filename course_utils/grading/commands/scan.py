@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from ..checks import __all__ as CHECKS
+from ...checks import __all__ as CHECKS
 
 WATCHED_MODULES = {"numpy", "np", "math", "builtins", "unittest", "pytest", "course_utils", "sys",
                    "os", "IPython", "nbgrader", "numpy.testing", "npt", "testing", "random"}

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATUSES = ("graded", "flagged", "error")
 MAX_ID = 100
-ID_CHARS = re.compile(r"^[A-Za-z0-9_.@-]+$")
+MAX_ID_BYTES = 200  # a file name (id + ".json.tmp") stays far below the usual 255-byte limit
+ID_PUNCTUATION = frozenset("_.@-")
 
 # Reasons that start with this are the source scan's notes for the instructor: never on a student's page.
 REVIEW = "review: "
@@ -22,16 +22,23 @@ REVIEW = "review: "
 def id_problem(student: str) -> str | None:
     """Why ``student`` cannot be a student id (it names files and folders), or ``None`` when it can.
 
-    An id is 1-100 letters, digits, ``_ . @ -``, and does not start with a dot
+    An id is 1-100 letters and digits of any script, ``_ . @ -``, at most 200 bytes in UTF-8, in
+    Unicode's composed form (NFC, as ``course collect`` writes it), and does not start with a dot
     (so never ``.``, ``..`` or a hidden name).
     """
+    import unicodedata
+
     if not isinstance(student, str) or not student:
         return "the student id is empty"
     shown = student[:40] + ("..." if len(student) > 40 else "")
     if len(student) > MAX_ID:
         return f"student id {shown!r} is {len(student)} characters long (at most {MAX_ID})"
-    if not ID_CHARS.match(student):
+    if len(student.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        return f"student id {shown!r} is longer than {MAX_ID_BYTES} bytes in UTF-8"
+    if not all(c.isalnum() or c in ID_PUNCTUATION for c in student) or not student.isprintable():
         return f"student id {shown!r} has characters other than letters, digits and _ . @ -"
+    if unicodedata.normalize("NFC", student) != student:
+        return f"student id {shown!r} is not in composed Unicode form (NFC): rename the folder (course collect does)"
     if student.startswith("."):
         return f"student id {shown!r} starts with a dot"
     return None
@@ -52,6 +59,10 @@ class Record:
     answered: int = -1      # answer cells changed from the release (-1: unknown)
     answerable: int = 0     # answer cells in the release
     name: str | None = None  # the student's name, when the LMS download gives it
+    submitted: str | None = None    # when they submitted, as its source wrote it
+    time_source: str | None = None  # where ``submitted`` came from (an LMS's worksheet, timestamp.txt)
+    lms: dict = field(default_factory=dict)  # what `course collect` kept (lms.LmsDetails)
+    digests: dict[str, str] = field(default_factory=dict)  # written answers' text hashes, by cell key
 
     @property
     def total(self) -> float | None:
@@ -86,3 +97,18 @@ def load_records(folder: Path) -> dict[str, Record]:
             data = json.loads(path.read_text(encoding="utf-8"))
             out[data["student"]] = Record(**{k: v for k, v in data.items() if k in known})
     return out
+
+
+def load_record(folder: Path, student: str) -> Record | None:
+    """One student's saved record, or ``None`` when there is none (or it cannot be read)."""
+    from dataclasses import fields
+
+    if id_problem(student):
+        return None
+    path = folder / f"{student}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    known = {f.name for f in fields(Record)}
+    return Record(**{k: v for k, v in data.items() if k in known}) if isinstance(data, dict) else None

@@ -6,12 +6,14 @@ submission never stops a class.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course
+from .lms import LmsDetails
 from .records import REVIEW, Record
 from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
 from .scan import scan_sources
@@ -32,6 +34,7 @@ class Job:
     record: Record
     notebooks: list[tuple[NotebookTemplate, Sanitized | None]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    timing: dict = field(default_factory=dict)  # notebook name -> the reference run's timing file
 
 
 def warm_modules(templates: list[NotebookTemplate], folder: Path | None = None) -> list[str]:
@@ -77,15 +80,22 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
     others = [n for n in present if n.endswith(".ipynb") and n not in expected]
     extra = [n for n in present if not n.endswith(".ipynb") and n not in ("timestamp.txt", LMS_FILE)]
     lms = folder / LMS_FILE
-    if lms.is_file() and not lms.is_symlink() and lms.stat().st_size < 10_000:
+    if lms.is_file() and not lms.is_symlink() and lms.stat().st_size < 20_000:
         try:
-            details = json.loads(lms.read_text(encoding="utf-8"))
+            details = LmsDetails.from_json(json.loads(lms.read_text(encoding="utf-8")))
         except ValueError:
-            details = {}
-        if isinstance(details, dict):
-            record.name = str(details["name"])[:200] if details.get("name") else None
-            if details.get("late") is True:
-                record.reasons.append(f"late: the {details.get('lms', 'LMS')} download marks it LATE")
+            details = LmsDetails()
+        record.name = details.name
+        record.lms = details.to_json()
+        if details.late:
+            record.reasons.append(f"late: {details.late_note or details.lms_label() + ' marks it late'}")
+        record.reasons += details.flags
+        if details.submitted:
+            record.submitted = details.submitted
+        record.time_source = details.time_source
+    if record.timestamp and not record.submitted:
+        record.submitted = record.timestamp
+        record.time_source = record.time_source or "the timestamp.txt in the submission folder"
     if links:
         record.reasons.append(f"symbolic links are not read: {', '.join(links)}")
     size = 0
@@ -129,6 +139,10 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
         record.answerable += len(answers)
         record.answered = max(record.answered, 0) + sum(
             1 for gid, c in given.items() if c.source.strip() != answers[gid].source.strip())
+        for gid, cell in given.items():
+            if answers[gid].kind == "manual":
+                digest = hashlib.sha256(cell.source.strip().encode("utf-8", "replace")).hexdigest()[:16]
+                record.digests[f"{tpl.name}:{gid}"] = digest
         record.notes += notes + clean.notes
         record.reasons += clean.flags
         student_code = [c.source for c in clean.cells if c.cell_type == "code" and c.kind not in

@@ -51,13 +51,13 @@ def defined_names(source: str) -> set[str]:
 _NUMPY_ERRORS = {"LinAlgError": ("numpy.linalg", "LinAlgError"), "AxisError": ("numpy.exceptions", "AxisError")}
 
 
-def rebuild_exception(error: object, name: str) -> BaseException:
+def rebuild_exception(error: object, name: str, timed_out: bool = False) -> BaseException:
     """The judge-side exception for a student's exception described by class names (``mro``) and message.
 
     Where the exception was raised in the student's cells (``where``) is added as a note,
     which the test cell's traceback shows under the message.
     """
-    exc = _rebuild(error, name)
+    exc = _rebuild(error, name, timed_out)
     where = error.get("where") if isinstance(error, dict) else None
     if isinstance(where, list) and where:
         # the student's own words cannot pose as a frame of the test cell (feedback reads those)
@@ -66,13 +66,15 @@ def rebuild_exception(error: object, name: str) -> BaseException:
     return exc
 
 
-def _rebuild(error: object, name: str) -> BaseException:
+def _rebuild(error: object, name: str, timed_out: bool = False) -> BaseException:
     error = error if isinstance(error, dict) else {}
     mro = [n for n in error.get("mro", []) if isinstance(n, str) and n.isidentifier()][:20]
     message = error.get("message")
     message = message[:5000].replace("ipython-input-", "notebook-cell-") if isinstance(message, str) else ""
-    if mro[:1] == ["KeyboardInterrupt"]:
-        return TimeoutError(f"{name}() was stopped: it did not return within the time limit")
+    if mro[:1] == ["KeyboardInterrupt"]:  # only the grader's interrupt is a time-out; a student's own is an error
+        if timed_out:
+            return TimeoutError(f"{name}() was stopped: it did not return within the time limit")
+        return RuntimeError(f"{name}() raised KeyboardInterrupt")
     if mro and mro[0] in _NUMPY_ERRORS:
         module, attr = _NUMPY_ERRORS[mro[0]]
         cls = getattr(sys.modules.get(module), attr, None)

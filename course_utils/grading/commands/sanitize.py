@@ -182,6 +182,7 @@ def _restore_missing(out: Sanitized, known: dict[str, TemplateCell], order: list
 
 _TAG = re.compile(r"<\s*/?\s*[A-Za-z]")
 _SCRIPT_URL = re.compile(r"(java|vb)script:|data:[a-z-]+/", re.I)
+_PICTURE_URL = re.compile(r"\]\(data:image/(?:png|jpeg|jpg|gif|webp);base64,[A-Za-z0-9+/=]+\)")
 
 
 def inert_markdown(source: str) -> str:
@@ -189,11 +190,14 @@ def inert_markdown(source: str) -> str:
 
     HTML tags go through nbconvert's SanitizeHTML (unknown tags and event attributes escaped). Text that
     names a script or data URL anywhere (a Markdown link or image could carry it, even spelled with
-    entities or spaces) is shown as a code block instead. Text with neither is returned unchanged.
+    entities or spaces) is shown as a code block instead; a Markdown image of a PNG, JPEG, GIF or WebP
+    picture (``![](data:image/png;base64,...)``, as JupyterLab pastes one) is not a script and stays an
+    image. Text with neither is returned unchanged.
     """
     import html as html_lib
 
     squeezed = re.sub(r"[\x00-\x20]+", "", html_lib.unescape(html_lib.unescape(source)))
+    squeezed = _PICTURE_URL.sub("", squeezed)  # a pasted PNG, JPEG, GIF or WebP picture cannot run anything
     if _SCRIPT_URL.search(squeezed):
         return "\n".join("    " + line for line in source.splitlines())
     if not _TAG.search(source):

@@ -1,7 +1,7 @@
 """``course report``: what an instructor needs to see about a graded class, in ten seconds.
 
 Plain text (aligned whatever the ids) or, with ``--html``, a page with the same tables and
-two plots. Autograded and manually graded points are reported apart: a written answer not
+two plots. Scores are the gradebook's final ones (``final.py``), manual grades included. Autograded and manually graded points are reported apart: a written answer not
 graded yet is *pending*, never a 0, and the means count only points that have a score.
 Submissions that need a look are listed with their reasons: errors, flags, and blank or
 untouched notebooks.
@@ -176,7 +176,7 @@ def _plots(records: list[Record], stats: list[QuestionStats], kinds: dict[str, s
 
 def report_html(exercise: str, records: list[Record], titles: dict[str, str], kinds: dict[str, str]) -> str:
     """The report as a self-contained HTML page with the course's look and two plots."""
-    from .feedback_page import page_html
+    from ..output.feedback_page import page_html
 
     stats = question_stats(records, titles, kinds)
     rows = "".join(
@@ -221,7 +221,9 @@ def _labels(course: Course, exercise: str) -> tuple[dict[str, str], dict[str, st
 
 def report(course: Course, exercise: str, html_path: Path | None = None) -> int:
     course.check_exercise(exercise)
-    records = list(load_records(course.status_dir(exercise)).values())
+    from .final import final_grades, overlay
+
+    records = list(overlay(load_records(course.status_dir(exercise)), final_grades(course, exercise)).values())
     if not records:
         print(f"no graded submissions for {exercise}: run `course grade {exercise}` first")
         return 1

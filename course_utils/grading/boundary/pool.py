@@ -16,53 +16,17 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
 
 from .capture import Capture, add_outputs
 from .channels import VIOLATION, Side, WorkerError, Zygote
 from .crossing import defined_names
+from .limits import Limits, RunResult
 from .sandbox import SandboxSpec, judge_command, judge_env, worker_command, worker_env
 
-__all__ = ["STUDENT", "LOCKED", "TEST", "Limits", "RunResult", "Worker", "WorkerError"]
+__all__ = ["STUDENT", "LOCKED", "TEST", "Limits", "RunResult", "Worker", "WorkerError"]  # Limits, RunResult: limits.py
 
 STUDENT, LOCKED, TEST = "student", "locked", "test"
 JUDGE_MEMORY = 4 << 30  # address space of a judge child (it runs only the instructor's cells)
-
-
-@dataclass
-class Limits:
-    """Per-student limits and rules. ``timeout`` is per cell in seconds; ``memory`` in bytes; ``max_output`` in
-    characters per cell; ``unchanged_arguments`` below."""
-
-    timeout: float = 60.0
-    memory: int = 2 << 30
-    procs: int = 64
-    fsize: int = 64 << 20
-    max_output: int = 20000
-    grace: float = 3.0
-    # True: a student's function that changes an array, list or dict it was given fails the test that
-    # called it (for exercises whose functions must leave their inputs alone). False: the change is
-    # copied back to the test's own value, as it would be in one process.
-    unchanged_arguments: bool = False
-
-
-@dataclass
-class RunResult:
-    """Outputs of one student's run.
-
-    ``cells`` holds one entry per executed cell: ``{"outputs": [...], "execution_count": n}``;
-    cells after a fatal problem are absent. ``fatal`` says why the run stopped early
-    (``None`` when every cell ran); ``timeouts`` lists indices of cells that were
-    interrupted for exceeding the time limit; ``violation`` is set when the student's
-    side sent something that was not an answer to the grader's request.
-    """
-
-    cells: list[dict] = field(default_factory=list)
-    fatal: str | None = None
-    timeouts: list[int] = field(default_factory=list)
-    worker_failed: bool = False
-    fatal_cell: int | None = None
-    violation: bool = False
 
 
 class Worker:
@@ -70,6 +34,8 @@ class Worker:
 
     def __init__(self, spec: SandboxSpec, warm: list[str], startup_timeout: float = 120.0) -> None:
         self.scratch = tempfile.mkdtemp(prefix="course-judge-")
+        # without bubblewrap, the student's process confines itself (Landlock) to reading these
+        self.readable = [str(p) for p in spec.readonly] + ["/proc", "/dev", "/sys"]
         self.student = Zygote(lambda fd: worker_command(spec, fd), worker_env(), warm, startup_timeout)
         try:
             self.judge = Zygote(lambda fd: judge_command(fd), judge_env(), warm, startup_timeout, cwd=self.scratch)
@@ -96,10 +62,10 @@ class Worker:
         outputs from the judge) or ``"test"`` (run by the judge only).
         """
         result = RunResult()
-        spec = {"op": "start", "notebook": notebook, "max_output": limits.max_output,
+        spec = {"op": "start", "notebook": notebook, "max_output": limits.max_output, "readable": self.readable,
                 "unchanged_arguments": bool(limits.unchanged_arguments),
                 "limits": {"memory": limits.memory, "fsize": limits.fsize, "procs": limits.procs,
-                           "cpu": int(limits.timeout * (len(cells) + 2) + 10)}}
+                           "cpu": int((limits.budget or limits.timeout * (len(cells) + 2)) + 10)}}
         student = judge = None
         try:
             student = Side(self.student, spec)
@@ -115,8 +81,13 @@ class Worker:
             for index, cell in enumerate(cells):
                 if result.fatal is not None:
                     break
+                if run.budget_left() <= 0:
+                    result.budget_stop = index
+                    break
                 kind, source = (STUDENT, cell) if isinstance(cell, str) else cell
+                started = time.monotonic()
                 run.cell(index, kind, source)
+                result.seconds.append(time.monotonic() - started)
         finally:
             for side in (student, judge):
                 if side is not None:
@@ -133,6 +104,18 @@ class _Run:
     def __init__(self, student: Side, judge: Side | None, limits: Limits, result: RunResult) -> None:
         self.student, self.judge, self.limits, self.result = student, judge, limits, result
         self.count = 0
+        self.started = time.monotonic()
+        self.kept = 0  # bytes of output kept for this notebook so far
+
+    def budget_left(self) -> float:
+        """Seconds left of the notebook's budget (infinite without one)."""
+        if self.limits.budget is None:
+            return float("inf")
+        return self.limits.budget - (time.monotonic() - self.started)
+
+    def limit(self, index: int) -> float:
+        """This cell's time limit: its own, or what is left of the notebook's budget if that is less."""
+        return max(0.05, min(self.limits.cell_limit(index), self.budget_left()))
 
     def _stop(self, index: int, why: str, violation: bool = False, grader: bool = False) -> None:
         if self.result.fatal is None:
@@ -144,7 +127,7 @@ class _Run:
         if problem == VIOLATION:
             self._stop(index, f"the notebook's kernel {VIOLATION} while running cell {index + 1}", violation=True)
         elif problem == "did not stop":
-            self._stop(index, f"cell {index + 1} exceeded the {self.limits.timeout:g} s time limit and did "
+            self._stop(index, f"cell {index + 1} exceeded its {self.limit(index):.3g} s time limit and did "
                               "not stop when interrupted; the kernel was killed")
         elif problem == "stopped reading its input":
             self._stop(index, f"the notebook's kernel stopped reading the grader's requests in cell {index + 1} "
@@ -162,7 +145,7 @@ class _Run:
         if self.student.dead:
             return None
         msg = {**msg, "nonce": msg.get("nonce") or secrets.token_hex(12)}
-        deadline = deadline or time.monotonic() + self.limits.timeout
+        deadline = deadline or time.monotonic() + self.limit(index)
         try:
             self.student.write(msg, deadline)
         except TimeoutError:
@@ -195,7 +178,8 @@ class _Run:
         self.count += 1
         outputs = None
         if kind in (STUDENT, LOCKED):
-            reply = self.ask_student({"op": "cell", "source": source, "count": self.count}, index)
+            room = max(self.limits.max_notebook_output - self.kept, 0)
+            reply = self.ask_student({"op": "cell", "source": source, "count": self.count, "room": room}, index)
             if reply is not None and kind == STUDENT:
                 capture = Capture(self.limits.max_output)
                 add_outputs(capture, reply.get("outputs"))
@@ -213,14 +197,30 @@ class _Run:
                                 else "RuntimeError", "evalue": why, "traceback": []})
         if outputs is None:
             return
+        outputs = self._within_notebook_budget(outputs)
         for out in outputs:
             if out.get("output_type") == "execute_result":
                 out["execution_count"] = self.count
         self.result.cells.append({"outputs": outputs, "execution_count": self.count})
 
+    def _within_notebook_budget(self, outputs: list[dict]) -> list[dict]:
+        """``outputs`` if the notebook's output budget has room for them; else only their errors and a note."""
+        import json
+
+        size = len(json.dumps(outputs))
+        if self.kept + size <= self.limits.max_notebook_output:
+            self.kept += size
+            return outputs
+        self.result.output_dropped = True
+        kept = [o for o in outputs if o.get("output_type") == "error"]
+        kept.append({"output_type": "stream", "name": "stdout", "text": "\n[... output dropped: the notebook's "
+                     f"outputs passed {self.limits.max_notebook_output >> 20} MB]\n"})
+        self.kept += len(json.dumps(kept))
+        return kept
+
     def _judge_cell(self, index: int, source: str) -> dict | None:
         """Run a trusted cell in the judge, relaying its requests to the student; the ``done`` frame."""
-        deadline = time.monotonic() + self.limits.timeout
+        deadline = time.monotonic() + self.limit(index)
         try:
             self.judge.write({"op": "cell", "source": source, "count": self.count}, deadline)
         except (OSError, TimeoutError):
@@ -236,7 +236,7 @@ class _Run:
                 deadline = time.monotonic() + self.limits.grace
                 continue
             if status != "frame" or not isinstance(frame, dict):
-                why = (f"cell {index + 1} exceeded the {self.limits.timeout:g} s time limit in the grader"
+                why = (f"cell {index + 1} exceeded its {self.limit(index):.3g} s time limit in the grader"
                        if status == "timeout" else f"the grader's test process {frame}")
                 self._stop(index, why, grader=status != "timeout")
                 return None
@@ -247,7 +247,7 @@ class _Run:
             if reply.get("timed_out"):
                 deadline = time.monotonic() + self.limits.grace
             try:
-                self.judge.write(reply, time.monotonic() + self.limits.timeout)
+                self.judge.write(reply, time.monotonic() + self.limit(index))
             except (OSError, TimeoutError):
                 self._stop(index, "the grader's test process stopped", grader=True)
                 return None

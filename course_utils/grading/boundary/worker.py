@@ -149,6 +149,7 @@ class Zygote:
     def start(self, msg: dict, fds: list[int]) -> None:
         cells_r, results_w = fds
         self.max_procs = int(msg.get("limits", {}).get("procs", 64))
+        msg["plain"] = self.mode != MODE_PIDNS
         if self.mode == MODE_PIDNS:
             self.workdir = "/tmp/work"
             os.makedirs(self.workdir, exist_ok=True)

@@ -8,8 +8,9 @@ this format: JSON, with a few tagged objects. Only these values cross:
 * ``list``, ``tuple`` and ``dict`` of plain values (any plain keys, order kept);
 * NumPy arrays and scalars of boolean, integer, unsigned, float or complex dtype
   (raw bytes, never pickle);
-* NumPy random generators (``Generator`` and the legacy ``RandomState``), by their state,
-  so a test can hand a seeded generator to a student's function.
+* NumPy random generators (``Generator`` on PCG64, PCG64DXSM or MT19937, and the legacy
+  ``RandomState``), by their state, so a test can hand a seeded generator to a student's
+  function; a state is checked field by field before NumPy sees it (``rng.py``).
 
 Anything else (a student's own class, an object whose ``__eq__`` always says yes,
 a function) is refused with :class:`NotPlain`. Decoding checks the structure it
@@ -24,13 +25,17 @@ import math
 import re
 from typing import Any
 
+if __package__:
+    from .rng import GeneratorError, check_state
+else:  # imported by the sandbox's worker script
+    from rng import GeneratorError, check_state
+
 __all__ = ["NotPlain", "encode", "decode", "describe_type"]
 
 MAX_DEPTH = 32
 MAX_NODES = 1_000_000
 MAX_BYTES = 256 << 20
 _DTYPE_KINDS = "biufc"
-_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _DTYPE_RE = re.compile(r"^[<>|=]?[biufc]\d{1,2}$")
 
 
@@ -207,21 +212,26 @@ def _decode(obj: Any, depth: int, budget: _Budget) -> Any:
             raise _Bad("bad scalar")
         return np.frombuffer(data, dtype=dtype)[0]
     if tag == "generator":
-        state = _decode(obj["state"], depth + 1, budget)
-        name = state.get("bit_generator") if type(state) is dict else None
-        if name not in _GENERATORS:
-            raise _Bad("unknown bit generator")
-        bit_generator = getattr(np.random, name)()
+        state = _checked(_decode(obj["state"], depth + 1, budget))
+        bit_generator = getattr(np.random, state["bit_generator"])()
         bit_generator.state = state
         return np.random.Generator(bit_generator)
     if tag == "randomstate":
-        state = _decode(obj["state"], depth + 1, budget)
-        if type(state) is not dict or state.get("bit_generator") != "MT19937":
+        state = _checked(_decode(obj["state"], depth + 1, budget))
+        if state.get("bit_generator") != "MT19937":
             raise _Bad("bad RandomState")
         legacy = np.random.RandomState()
         legacy.set_state(state)
         return legacy
     raise _Bad(f"unknown tag {tag!r}")
+
+
+def _checked(state: Any) -> dict:
+    """A generator state NumPy may be given: complete and in range (see ``rng.check_state``)."""
+    try:
+        return check_state(state)
+    except GeneratorError as exc:
+        raise _Bad(str(exc)) from None
 
 
 def _list(value: Any) -> list:

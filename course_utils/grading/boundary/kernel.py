@@ -24,10 +24,12 @@ import types
 
 if __package__:
     from .capture import Capture, Runner
+    from .confine import deny_syscalls, restrict_files
     from .frames import read_frame, send_reply
     from .plain import NotPlain, decode, encode
 else:  # imported by worker.py, run as a script inside the sandbox
     from capture import Capture, Runner
+    from confine import deny_syscalls, restrict_files
     from frames import read_frame, send_reply
     from plain import NotPlain, decode, encode
 
@@ -191,7 +193,13 @@ def run_child(shell, owner_ref: list, cells_r: int, results_w: int, spec: dict, 
         os.dup2(devnull, fd)
     os.close(devnull)
     os.chdir(workdir)
-    os.environ["HOME"] = workdir
+    os.environ["HOME"] = os.environ["TMPDIR"] = workdir
+    import tempfile
+    tempfile.tempdir = None
+    if spec.get("plain") is True:  # no bubblewrap: read only Python and the system, write only the working folder
+        readable = [str(p) for p in spec.get("readable", []) if isinstance(p, str)]
+        restrict_files(readable, [workdir, os.devnull])
+    deny_syscalls()  # no memfd, shared memory, message queues, new processes or signals to others
     # Figures are drawn off-screen and shown as PNG outputs (see Runner.flush_figures).
     os.environ["MPLBACKEND"] = "Agg"
     os.environ["MPLCONFIGDIR"] = os.path.join(workdir, ".matplotlib")
@@ -225,7 +233,7 @@ def run_child(shell, owner_ref: list, cells_r: int, results_w: int, spec: dict, 
             elif op == "call":
                 result = serve_call(runner, msg)
             else:
-                result = runner.run(str(msg.get("source", "")), msg.get("count"))
+                result = runner.run(str(msg.get("source", "")), msg.get("count"), msg.get("room"))
             result["nonce"] = msg.get("nonce")
         except BaseException as exc:  # the shell itself failed: report, keep going
             result = {"nonce": msg.get("nonce"),

@@ -56,23 +56,52 @@ def register_assignment(course: Course, exercise: str) -> None:
         generate_assignment(course, exercise, tmp, failure="nbgrader could not register {exercise} in the gradebook")
 
 
-def write_record(gb, record: Record, timestamp: str | None) -> float:
-    """Store one student's scores; returns seconds late (0 when on time or unknown)."""
-    if record.name:  # "Jane Smith" -> first and last name; a Canvas "smithjane" stays whole as the last name
-        first, _, last = record.name.rpartition(" ")
-        gb.update_or_create_student(record.student, first_name=first or None, last_name=last)
+def student_names(name: str | None, lms: str | None) -> tuple[str, str] | None:
+    """(first, last) for nbgrader, which shows a student as "last, first": the LMS's name kept whole.
+
+    Canvas's sortable name "Núñez, José" is split where Canvas put the comma; any other name
+    ("José Núñez", "Đặng Thu", Canvas's file-name form "núñezjosé") is kept as written, as the
+    last name with an empty first name, never reordered.
+    """
+    if not name:
+        return None
+    if lms == "canvas" and name.count(", ") == 1:
+        last, first = name.split(", ")
+        return first, last
+    return "", name
+
+
+def write_record(gb, record: Record, timestamp: str | None, previous: Record | None = None) -> float:
+    """Store one student's autograded scores; returns seconds late (0 when on time or unknown).
+
+    Manual scores a grader gave in the formgrader are kept, and stay graded on a regrade unless
+    the written answer changed since (then the cell is ticked "needs manual grade" again and the
+    record says so). A submission that is not plainly ``graded`` is flagged in the formgrader.
+    """
+    names = student_names(record.name, (record.lms or {}).get("lms"))
+    if names:
+        gb.update_or_create_student(record.student, first_name=names[0], last_name=names[1])
     else:
         gb.update_or_create_student(record.student)
     if timestamp:
         sub = gb.update_or_create_submission(record.exercise, record.student, timestamp=timestamp)
     else:
         sub = gb.update_or_create_submission(record.exercise, record.student)
+        sub.timestamp = None  # an earlier collect's time is not this submission's
+    old = previous.digests if previous is not None else {}
     for key, max_score in record.max_scores.items():
         nb_name, gid = key.split(":", 1)
         grade = gb.find_grade(gid, nb_name, record.exercise, record.student)
         score = None if record.status == "error" else record.scores.get(key)
         grade.auto_score = score
-        grade.needs_manual_grade = grade.manual_score is not None or score is None
+        changed = key in record.digests and key in old and record.digests[key] != old[key]
+        if grade.manual_score is not None and changed:
+            record.reasons.append(f"the written answer {gid!r} changed since it was graded by hand: "
+                                  "grade it again in the formgrader")
+        grade.needs_manual_grade = (grade.manual_score is None and score is None) or \
+            (grade.manual_score is not None and changed)
+    for nb in sub.notebooks:
+        nb.flagged = record.status != "graded" or any(r.startswith("the written answer") for r in record.reasons)
     gb.db.commit()
     return float(sub.total_seconds_late or 0.0)
 

@@ -9,15 +9,12 @@ submission could not be graded gets a page that says why and what to do.
 """
 from __future__ import annotations
 
-import html
 import json
 import re
-import textwrap
 from pathlib import Path
 
 from .course import Course, CourseError
-from .hidden_hint import answer_functions, describe_failed_check, statement_lines
-from .records import REVIEW, load_records
+from .records import load_records
 from .template import HIDDEN, grade_id_of, remove_hidden_tests
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -107,7 +104,7 @@ def strip_paths(text: str, roots: list[str]) -> str:
     return text
 
 
-def _clean_paths(outputs: list[dict], roots: list[str]) -> list[dict]:
+def clean_paths(outputs: list[dict], roots: list[str]) -> list[dict]:
     for out in outputs:
         if out.get("output_type") == "error":
             out["traceback"] = [strip_paths(str(t), roots) for t in out.get("traceback", [])]
@@ -117,11 +114,12 @@ def _clean_paths(outputs: list[dict], roots: list[str]) -> list[dict]:
     return outputs
 
 
-def question_titles(release: Path) -> dict[str, str]:
+def question_titles(release: Path, every_answer: bool = False) -> dict[str, str]:
     """For every graded cell of a released notebook, a title: the heading it sits under ("3. Contributions").
 
     A test without a heading is named by its docstring; a written answer also gets the first words
-    of the question it answers, and titles that would repeat are numbered.
+    of the question it answers, and titles that would repeat are numbered. With ``every_answer``
+    the autograded answer cells get titles too (grader comments belong to them).
     """
     try:
         cells = json.loads(release.read_text(encoding="utf-8"))["cells"]
@@ -139,7 +137,7 @@ def question_titles(release: Path) -> dict[str, str]:
             paragraphs = [p for p in re.split(r"\n\s*\n", source) if p.strip() and not p.lstrip().startswith("#")]
             prompt = " ".join(paragraphs[-1].split()) if paragraphs else ""
             prompt = re.sub(r"[`*]", "", re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "…", prompt)).strip()
-        if not (gid and meta.get("grade")):
+        if not (gid and (meta.get("grade") or (every_answer and meta.get("solution")))):
             continue
         doc = re.match(r'\s*(?:"""|\'\'\')\s*(.+?)\s*(?:"""|\'\'\'|$)', source)
         title = heading or (doc.group(1).rstrip(".") if doc and cell.get("cell_type") == "code" else gid)
@@ -157,110 +155,19 @@ def question_titles(release: Path) -> dict[str, str]:
     return titles
 
 
-def _failure(raw: list[dict], clean: list[dict], source: str, count: int | None,
-             answers: set[str] = frozenset()) -> str | None:
-    """What a failed test cell says to the student: the failing line when it is visible, and the message.
-
-    The line number comes from the unscrubbed traceback (``raw``); only the line itself, taken from
-    the test's visible part, and the scrubbed message (``clean``) are shown. A hidden ``assert``
-    without a message is described instead: which of the ``answers`` functions it checked, and how.
-    """
-    errors = [o for o in clean if o.get("output_type") == "error"]
-    if not errors:
-        return None
-    error = errors[0]
-    message = '<span class="fg-msg">' + html.escape(f"{error.get('ename')}: {error.get('evalue')}".strip(": ")) + "</span>"
-    raw_errors = [o for o in raw if o.get("output_type") == "error"]
-    text = "\n".join(ANSI.sub("", str(t)) for t in (raw_errors[0] if raw_errors else error).get("traceback", []))
-    visible_end = len(source.splitlines())
-    marker = re.search(r"^[ \t]*###[ \t]*BEGIN HIDDEN TESTS", source, re.M)
-    if marker:
-        visible_end = source[:marker.start()].count("\n")
-    lines = [int(n) for n in re.findall(rf"ipython-input-{count}-\w+>?\"?(?::|, line )(\d+)", text)] if count else []
-    if lines and lines[-1] <= visible_end:
-        first, last = statement_lines(source, lines[-1])
-        code = textwrap.dedent("\n".join(source.splitlines()[first - 1:min(last, visible_end)])).strip()
-        return f"line {first}: <code>{html.escape(code)}</code><br>{message}"
-    if marker and (not lines or lines[-1] > visible_end):
-        if error.get("evalue"):
-            return f"a hidden test failed: {message}"
-        hint = describe_failed_check(source, lines[-1], answers) \
-            if lines and error.get("ename") == "AssertionError" else None
-        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(hint)) if hint else \
-            "a hidden test failed (its message is empty)"
-    return message
-
-
-def _student_page(args: tuple) -> tuple[str, str | None]:
-    """Write one student's page(s); returns (student, problem or None). Runs in a worker process."""
-    (root, feedback, autograded, exercise, student, rec, templates, titles, roots) = args
-    from .feedback_page import Question, cells_html, error_page_body, page_html
-
-    try:
-        dest = Path(feedback) / student / exercise
-        dest.mkdir(parents=True, exist_ok=True)
-        for tpl in templates:
-            path = Path(autograded) / student / exercise / f"{tpl.name}.ipynb"
-            title = titles.get(tpl.name, {}).get("__title__", exercise)
-            who = html.escape(student) + (f" ({html.escape(rec.name)})" if getattr(rec, "name", None) else "")
-            stamp = re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", rec.timestamp or "")  # no microseconds
-            when = f" · submitted {html.escape(stamp)}" if stamp else ""
-            reasons = [r for r in rec.reasons if not r.startswith(REVIEW)]  # the scan's notes are the instructor's
-            if rec.status == "error" or not path.is_file():
-                body = error_page_body(reasons)
-                total, status = "could not be graded", "error"
-            else:
-                nb = json.loads(path.read_text(encoding="utf-8"))
-                secrets = {c.grade_id: c.source for c in tpl.cells if c.kind == "test"}
-                count = {grade_id_of(c): c.get("execution_count") for c in nb.get("cells", [])}
-                raw = {grade_id_of(c): c.get("outputs", []) for c in nb.get("cells", []) if grade_id_of(c)}
-                clean = feedback_notebook(nb, secrets)
-                for cell in clean["cells"]:
-                    if cell.get("cell_type") == "code":
-                        cell["outputs"] = _clean_paths(cell.get("outputs", []), roots)
-                by_id = {grade_id_of(c): c for c in clean["cells"] if grade_id_of(c)}
-                questions = []
-                answers = answer_functions(tuple(c.source for c in tpl.cells if c.kind == "answer"))
-                for cell in tpl.graded():
-                    key = f"{tpl.name}:{cell.grade_id}"
-                    q = Question(titles.get(tpl.name, {}).get(cell.grade_id, cell.grade_id), rec.scores.get(key),
-                                 cell.points, cell.kind)
-                    ran = by_id.get(cell.grade_id)
-                    if cell.kind == "test" and ran is not None and (q.score or 0) < cell.points:
-                        why = _failure(raw.get(cell.grade_id, []), ran.get("outputs", []), cell.source,
-                                       count.get(cell.grade_id), answers)
-                        if why:
-                            q.why.append(why)
-                    questions.append(q)
-                from .feedback_page import questions_table
-                notes = "".join(f"<li>{html.escape(r)}</li>" for r in reasons)
-                labels = {i: {"test": "tests (hidden tests are not shown)", "answer": "your answer",
-                              "manual": "your written answer", "locked": "given code"}.get(
-                                  next((c.kind for c in tpl.cells if c.grade_id == grade_id_of(cell)), ""), "")
-                          for i, cell in enumerate(clean["cells"]) if grade_id_of(cell)}
-                body = (questions_table(questions)
-                        + (f"<h2>Notes from grading</h2><ul>{notes}</ul>" if notes else "")
-                        + "<h2>Your notebook, as graded</h2>"
-                        + cells_html(clean["cells"], {i: t for i, t in labels.items() if t}))
-                total = f"{rec.total:g} / {rec.max_total:g} points"
-                pending = sum(1 for q in questions if q.score is None)
-                if pending:
-                    total += f" ({pending} written answer{'s' if pending > 1 else ''} still to be graded)"
-                status = rec.status
-            page = page_html(f"{title}", f"Feedback for {who}{when}", status, total, body)
-            (dest / f"{tpl.name}.html").write_text(page, encoding="utf-8", errors="backslashreplace")
-        return student, None
-    except Exception as exc:  # one student's page never stops the class's
-        return student, f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
 def write_feedback(course: Course, exercise: str, jobs: int | None = None) -> int:
-    """Write ``feedback/STUDENT/EX/NB.html`` for every graded student (in parallel); returns the exit code."""
+    """Write ``feedback/STUDENT/EX/NB.html`` for every graded student (in parallel), and the LMS feedback zips.
+
+    Scores and the grader's comments come from the gradebook (``final.py``). Returns the exit code.
+    """
     import os
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
+    from ..output.feedback_student import PageTask, student_page
+    from .final import final_grades
     from .gradebook_io import open_gradebook
+    from ..output.lms_files import feedback_zips
     from .template import load_templates
 
     course.check_exercise(exercise)
@@ -269,10 +176,11 @@ def write_feedback(course: Course, exercise: str, jobs: int | None = None) -> in
         raise CourseError(f"nothing graded for {exercise}: run `course grade {exercise}` first")
     with open_gradebook(course) as gb:
         templates = load_templates(gb, exercise, course.source)
+    finals = final_grades(course, exercise)
     titles = {}
     for tpl in templates:
         release = course.release / exercise / f"{tpl.name}.ipynb"
-        titles[tpl.name] = question_titles(release)
+        titles[tpl.name] = question_titles(release, every_answer=True)
         try:
             first = json.loads(release.read_text(encoding="utf-8"))["cells"][0]
             heading = re.search(r"^#\s+(.*\S)", "".join(first["source"]), re.M)
@@ -280,17 +188,22 @@ def write_feedback(course: Course, exercise: str, jobs: int | None = None) -> in
         except (OSError, ValueError, KeyError, IndexError):
             titles[tpl.name]["__title__"] = exercise
     roots = [str(course.root.resolve()), sys.prefix, sys.base_prefix, os.path.expanduser("~")]
-    tasks = [(course.root, course.feedback, course.autograded, exercise, student, rec, templates, titles, roots)
+    tasks = [PageTask(str(course.feedback), str(course.autograded), exercise, student, rec, templates, titles, roots,
+                      finals.get(student), finals[student].comments if student in finals else {})
              for student, rec in sorted(records.items())]
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(tasks) > 4:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_student_page, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+            results = list(pool.map(student_page, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
     else:
-        results = [_student_page(t) for t in tasks]
+        results = [student_page(t) for t in tasks]
     failed = [f"{student}: {problem}" for student, problem in results if problem]
     written = len(results) - len(failed)
     print(f"wrote feedback for {written} student(s) under {course.feedback}")
     for line in failed:
         print(f"  no feedback page for {line}")
+    for lms, path in feedback_zips(course, exercise).items():
+        how = ("upload it with Re-Upload Submissions on the assignment's page" if lms == "canvas" else
+               "upload it on the assignment's submissions page: Upload multiple feedback files in a zip")
+        print(f"feedback pages for {lms.capitalize()} in {path} ({how})")
     return 1 if failed else 0

@@ -22,18 +22,30 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..threads import GRADING, single_thread_env
+from ...threads import GRADING, single_thread_env
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 TMP_BYTES = 512 << 20   # the sandbox's /tmp: the student's working folder and scratch files
 SHM_BYTES = 64 << 20    # /dev/shm
 
-FALLBACK_WARNING = (
-    "bubblewrap (bwrap) is not available or does not work here: student code will run "
-    "WITHOUT filesystem isolation (resource limits only), so it can read and write "
-    "anything you can. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) "
-    "or grade on a Linux machine that has it."
+INSTALL_ADVICE = (
+    "Install it: Debian/Ubuntu `sudo apt-get install bubblewrap`, Fedora `sudo dnf install bubblewrap`, "
+    "Arch `sudo pacman -S bubblewrap`. In a container, bubblewrap needs user namespaces (Docker: "
+    "--security-opt seccomp=unconfined --security-opt apparmor=unconfined), or grade on the host. macOS has "
+    "no bubblewrap: grade in a Linux virtual machine or container (e.g. Docker Desktop, Lima, UTM) with the "
+    "course and bubblewrap installed."
 )
+MISSING = ("course grade runs student code only inside the bubblewrap sandbox, and bubblewrap (bwrap) is not "
+           "available or does not work here. " + INSTALL_ADVICE + " To grade without it anyway, pass "
+           "--sandbox none (each student's process is then still confined by the kernel where Linux allows it: "
+           "see the README's threat model).")
+FALLBACK_WARNING = (
+    "grading WITHOUT bubblewrap (--sandbox none): {confinement}. " + INSTALL_ADVICE
+)
+
+
+class SandboxMissing(RuntimeError):
+    """No working bubblewrap, and no explicit ``--sandbox none``: grading refuses (the message says what to do)."""
 
 
 class ReducedIsolationWarning(UserWarning):
@@ -67,8 +79,34 @@ def _under(path: Path, parent: Path) -> bool:
 
 
 def bwrap_path() -> str | None:
-    """The bubblewrap executable, or ``None`` when it is missing."""
+    """The bubblewrap executable, or ``None`` when it is missing.
+
+    ``COURSE_GRADING_BWRAP`` overrides the search: a path to use, or ``none`` to act as if it were
+    not installed (how the test suite checks a machine without it).
+    """
+    forced = os.environ.get("COURSE_GRADING_BWRAP")
+    if forced is not None:
+        return None if forced.strip().lower() in ("", "none", "off", "0") else forced
     return shutil.which("bwrap")
+
+
+def bwrap_usable() -> bool:
+    """True when bubblewrap is installed and works here."""
+    exe = bwrap_path()
+    return bool(exe) and bwrap_works(exe)
+
+
+def confinement() -> str:
+    """What confines a student's process without bubblewrap on this machine, in words."""
+    from .confine import landlock_abi
+
+    abi = landlock_abi()
+    if abi:
+        return (f"each student's process can read only Python and the system folders and write only its own "
+                f"working folder (Landlock {abi}), cannot start processes, use shared memory or signal others "
+                "(seccomp), within memory, time and output limits; it shares the machine's network for UDP")
+    return ("this kernel has no Landlock: a student's process can READ AND WRITE ANY FILE YOU CAN, including the "
+            "solutions and the gradebook; only seccomp and the memory, time and output limits apply")
 
 
 def bwrap_works(exe: str) -> bool:
@@ -84,25 +122,21 @@ def bwrap_works(exe: str) -> bool:
 
 
 def choose_mode(requested: str = "auto") -> str:
-    """Resolve ``auto``/``bwrap``/``none`` to the mode actually used, warning on fallback.
+    """Resolve ``auto``/``bwrap``/``none`` to the mode actually used; ``none`` only when asked for by name.
 
     Raises
     ------
-    RuntimeError
-        When ``bwrap`` was requested explicitly and cannot be used.
+    SandboxMissing
+        When bubblewrap cannot be used and ``none`` was not requested.
     """
     if requested not in ("auto", "bwrap", "none"):
         raise ValueError(f"unknown sandbox mode {requested!r}: use auto, bwrap or none")
     if requested == "none":
-        warnings.warn(FALLBACK_WARNING, ReducedIsolationWarning, stacklevel=2)
+        warnings.warn(FALLBACK_WARNING.format(confinement=confinement()), ReducedIsolationWarning, stacklevel=2)
         return "none"
-    exe = bwrap_path()
-    if exe and bwrap_works(exe):
+    if bwrap_usable():
         return "bwrap"
-    if requested == "bwrap":
-        raise RuntimeError(FALLBACK_WARNING)
-    warnings.warn(FALLBACK_WARNING, ReducedIsolationWarning, stacklevel=2)
-    return "none"
+    raise SandboxMissing(MISSING)
 
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -124,7 +158,7 @@ def default_spec(course_root: Path, extra_hidden: list[Path], mode: str) -> Sand
     home = Path(os.path.expanduser("~"))
     if home.is_dir() and home.resolve() != Path("/") and not _under(root, home):
         hidden.insert(0, home.resolve())
-    package = Path(__file__).resolve().parents[1]  # the installed course_utils
+    package = Path(__file__).resolve().parents[2]  # the installed course_utils
     checkout = package.parent
     if (checkout / "pyproject.toml").is_file() and not _under(root, checkout) \
             and not any(_under(checkout, h) for h in hidden) and checkout != Path("/"):

@@ -32,14 +32,15 @@ if __package__:
     from .crossing import free_names, rebuild_exception, view_of
     from .frames import read_frame, send_reply
     from .plain import NotPlain, decode, encode
+    from .rng import GeneratorError, advance_like, generator_states
 else:  # imported by worker.py, run as a script
     from capture import Capture, Runner, add_outputs
     from crossing import free_names, rebuild_exception, view_of
     from frames import read_frame, send_reply
     from plain import NotPlain, decode, encode
+    from rng import GeneratorError, advance_like, generator_states
 
 __all__ = ["Judge", "ProtocolError", "free_names", "rebuild_exception", "run_judge"]
-
 
 
 # how the judge's own frames are named in tracebacks (IPython may shorten the folder to "~")
@@ -79,6 +80,7 @@ class Judge:
             payload = {"args": encode(list(args)), "kwargs": encode(dict(kwargs))}
         except NotPlain as exc:
             raise TypeError(f"cannot pass {exc} to {name}() across the grading boundary") from None
+        sent = generator_states(dict(enumerate(args)) | dict(kwargs))
         reply = self.request("call", name=name, **payload)
         self._outputs(reply.get("outputs"))
         passed = dict(enumerate(args)) | dict(kwargs)
@@ -89,9 +91,12 @@ class Judge:
                 which = f"argument {int(key) + 1}" if key.isdigit() else f"argument {key!r}"
                 raise ValueError(f"{name}() changed its {which} in place; the exercise's functions must leave "
                                  "their inputs unchanged (work on a copy, for example x = np.array(x, dtype=float))")
+            if key in sent or (isinstance(key, str) and key.isdigit() and int(key) in sent):
+                _take_draws(name, original, sent[int(key) if key.isdigit() else key], enc)
+                continue
             self._copy_back(original, enc)
         if reply.get("ok") is not True:
-            raise rebuild_exception(reply.get("error"), name)
+            raise rebuild_exception(reply.get("error"), name, timed_out=reply.get("timed_out") is True)
         try:
             value = decode(reply.get("value"))
         except ValueError as exc:
@@ -131,10 +136,6 @@ class Judge:
                     np.copyto(original, new, casting="unsafe")
                 except (TypeError, ValueError):
                     pass
-        elif isinstance(original, np.random.Generator) and isinstance(new, np.random.Generator):
-            original.bit_generator.state = new.bit_generator.state
-        elif isinstance(original, np.random.RandomState) and isinstance(new, np.random.RandomState):
-            original.set_state(new.get_state())
 
     def _alias(self, value: object, alias: object, passed: dict) -> object:
         """Return the judge's own argument (or a view of it) when the student returned theirs."""
@@ -213,6 +214,16 @@ class Judge:
             if out.get("output_type") == "error":
                 out["traceback"] = [t for t in out["traceback"] if _JUDGE_FILE not in t and "skipping hidden" not in t]
         return {"outputs": outputs, "success": bool(result.success)}
+
+
+def _take_draws(name: str, original: object, sent: dict, enc: object) -> None:
+    """Advance the judge's own generator as far as the student's drew; a state no draws reach fails the test."""
+    try:
+        back = decode(enc.get("state")) if isinstance(enc, dict) else None
+        advance_like(original, sent, back)
+    except (ValueError, GeneratorError) as exc:
+        raise ValueError(f"{name}() left the random generator it was given in a state the grader does not "
+                         f"accept ({exc}); draw from the generator, never set its state") from None
 
 
 def _proxy(judge: Judge, name: str):

@@ -12,12 +12,14 @@ import json
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .course import Course, CourseError
-from .pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
+from ..boundary.limits import BUDGET_FLOOR, derived_limits
+from ..boundary.pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
 from .records import Record
-from .sandbox import choose_mode, default_spec
+from ..boundary.sandbox import choose_mode, default_spec
 from .sanitize import Sanitized, inert_markdown
 from .scoring import cell_score
 from .submission import Job, prepare, prepare_safely, warm_modules
@@ -36,6 +38,8 @@ class Options:
     sandbox: str = "auto"
     students: list[str] | None = None
     progress: bool = True
+    budget: float | None = None     # seconds per notebook (None: derived, or 3 cell limits)
+    derived: bool = False           # per-cell limits from the reference run's timing, when recorded
 
 
 def run_plan(clean: Sanitized) -> list[tuple[str, str]]:
@@ -58,6 +62,12 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
             for cell, out in zip(code, result.cells):
                 cell.outputs = out.get("outputs", [])
                 cell.execution_count = out.get("execution_count")
+            if result.budget_stop is not None and 0 <= result.budget_stop < len(code):
+                at = code[result.budget_stop]
+                where = at.grade_id or f"cell {clean.cells.index(at) + 1} of the notebook"
+                record.reasons.append(f"the notebook used up its time budget: cells from {where} on were not run")
+            if result.output_dropped:
+                record.reasons.append("the notebook's outputs passed the grader's limit; later outputs were dropped")
             for index in result.timeouts:
                 if 0 <= index < len(code):
                     where = code[index].grade_id or f"cell {clean.cells.index(code[index]) + 1} of the notebook"
@@ -98,6 +108,22 @@ def graded_notebook(clean: Sanitized, tpl: NotebookTemplate) -> dict:
                                         "language": "python"}}}
 
 
+def timing_file(course: Course, exercise: str, notebook: str) -> Path:
+    """Where ``course release`` records the reference solution's time per cell."""
+    return course.work / "timing" / exercise / f"{notebook}.json"
+
+
+def job_limits(limits: Limits, clean: Sanitized, timing: Path | None) -> Limits:
+    """``limits`` for one notebook: per-cell limits and a budget derived from the reference run when recorded."""
+    if timing is not None:
+        ids = [c.grade_id for c in clean.cells if c.cell_type == "code"]
+        derived = derived_limits(timing, ids, limits.timeout)
+        if derived is not None:
+            cells, budget = derived
+            return replace(limits, cell_limits=cells, budget=limits.budget or budget)
+    return limits if limits.budget else replace(limits, budget=max(BUDGET_FLOOR, 3 * limits.timeout))
+
+
 def _worker_loop(worker_box: list, make_worker, jobs: "queue.Queue", out: "queue.Queue",
                  limits: Limits) -> None:
     while True:
@@ -127,7 +153,9 @@ def _run_job(worker_box: list, make_worker, job: Job, limits: Limits) -> list[Ru
         try:
             if worker_box[0] is None or not worker_box[0].alive():
                 worker_box[0] = make_worker()
-            result = worker_box[0].run(run_plan(clean), limits, job.files, notebook=f"{tpl.name}.ipynb")
+            timing = job.timing.get(tpl.name) if job.timing else None
+            result = worker_box[0].run(run_plan(clean), job_limits(limits, clean, timing), job.files,
+                                       notebook=f"{tpl.name}.ipynb")
         except WorkerError as exc:
             result = RunResult(fatal=f"{SANDBOX_FAILED}: {exc}", worker_failed=True)
         if result.worker_failed and worker_box[0] is not None:
@@ -145,10 +173,13 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
     course.check_exercise(exercise)
     from .records import id_problem
 
+    asked = [s for s in (opts.students or []) if not id_problem(s)]
     for student in opts.students or []:
-        if id_problem(student):
-            raise CourseError(id_problem(student))
-    students = opts.students or course.students(exercise)
+        if id_problem(student):  # skips that one, never the class
+            log(f"not graded: {id_problem(student)}")
+    if opts.students and not asked:
+        raise CourseError("no valid student id among those given with --student")
+    students = asked or course.students(exercise)
     if not opts.students:
         for problem in course.invalid_students(exercise):
             log(f"not graded: {problem}; rename the folder under {course.submitted} to grade it")
@@ -163,11 +194,15 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
         templates = load_templates(gb, exercise, course.source)
         mode = choose_mode(opts.sandbox)
         spec = default_spec(course.root, course.hidden_folders(), mode)
-        limits = Limits(timeout=opts.timeout, memory=opts.memory, unchanged_arguments=course.unchanged_arguments)
+        limits = Limits(timeout=opts.timeout, memory=opts.memory, unchanged_arguments=course.unchanged_arguments,
+                        budget=opts.budget)
+        timing = {t.name: timing_file(course, exercise, t.name) for t in templates} if opts.derived else {}
         warm = warm_modules(templates, course.source / exercise)
         jobs_q: queue.Queue = queue.Queue()
         out_q: queue.Queue = queue.Queue()
         prepared = [prepare_safely(course, exercise, s, templates) for s in students]
+        for job in prepared:
+            job.timing = {name: path for name, path in timing.items() if path.is_file()}
         n_workers = max(1, min(opts.jobs, len(prepared)))
         boxes: list[list] = [[None] for _ in range(n_workers)]
         threads = [threading.Thread(target=_worker_loop, daemon=True,
@@ -224,6 +259,7 @@ def _store_failure(course: Course, gb, job: Job, why: str) -> None:
 
 def _store(course: Course, gb, job: Job) -> None:
     from .gradebook_io import write_record
+    from .records import load_record
 
     record = job.record
     dest = course.autograded / record.student / record.exercise
@@ -232,21 +268,24 @@ def _store(course: Course, gb, job: Job) -> None:
         if clean is not None:
             path = dest / f"{tpl.name}.ipynb"
             path.write_text(json.dumps(graded_notebook(clean, tpl), indent=1), encoding="utf-8")
+    (dest / "timestamp.txt").unlink(missing_ok=True)
     if record.timestamp:
         (dest / "timestamp.txt").write_text(record.timestamp + "\n", encoding="utf-8")
+    previous = load_record(course.status_dir(record.exercise), record.student)
     try:
-        late = write_record(gb, record, record.timestamp)
+        late = write_record(gb, record, record.timestamp, previous)
     except Exception as exc:  # a malformed timestamp must not stop the class
         gb.db.rollback()
         record.reasons.append(f"timestamp {record.timestamp!r} not understood ({exc}); stored without it")
-        late = write_record(gb, record, None)
-        if record.status == "graded":
-            record.status = "flagged"
+        late = write_record(gb, record, None, previous)
     if late > 0:
         record.seconds_late = late
-        record.reasons.append(f"late by {_duration(late)}")
-        if record.status == "graded":
-            record.status = "flagged"
+        record.reasons.append(f"late by {_duration(late)} (by {record.time_source or 'timestamp.txt'})")
+    if record.status == "graded" and record.reasons:
+        record.status = "flagged"
+        for nb in gb.find_submission(record.exercise, record.student).notebooks:
+            nb.flagged = True
+        gb.db.commit()
     record.save(course.status_dir(record.exercise))
 
 

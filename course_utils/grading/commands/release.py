@@ -29,6 +29,7 @@ def _run_notebook(path: Path, templates, worker, limits):
     clean = sanitize(cells, tpl)
     result = worker.run(run_plan(clean), limits)
     job = Job(Record("release-check", path.parent.name), [(tpl, clean)])
+    job.record.run_seconds = sum(result.seconds)
     finish(job, [result])
     return job.record, clean, result
 
@@ -36,13 +37,16 @@ def _run_notebook(path: Path, templates, worker, limits):
 def validate_exercise(course: Course, exercise: str) -> list[str]:
     """Problems found in the solution and release notebooks of ``exercise`` (empty when fine)."""
     from .gradebook_io import open_gradebook
-    from .pool import Limits, Worker
-    from .sandbox import choose_mode, default_spec
+    from ..boundary.pool import Limits, Worker
+    from .grade import timing_file
+    from ..boundary.limits import save_timing
+    from ..boundary.sandbox import bwrap_usable, default_spec
     from .template import load_templates
 
     with open_gradebook(course) as gb:
         templates = load_templates(gb, exercise, course.source)
-    spec = default_spec(course.root, course.hidden_folders(), choose_mode("auto"))
+    # the instructor's own solution: bubblewrap when it is there, no refusal when it is not
+    spec = default_spec(course.root, course.hidden_folders(), "bwrap" if bwrap_usable() else "none")
     worker = Worker(spec, ["numpy"])
     problems = []
     limits = Limits(timeout=course.timeout, unchanged_arguments=course.unchanged_arguments)
@@ -50,6 +54,8 @@ def validate_exercise(course: Course, exercise: str) -> list[str]:
         for tpl in templates:
             rec, clean, result = _run_notebook(
                 course.source / exercise / f"{tpl.name}.ipynb", templates, worker, limits)
+            if not result.fatal and len(result.seconds) == len(rec_timing(clean)):
+                save_timing(timing_file(course, exercise, tpl.name), rec_timing(clean), result.seconds)
             if result.fatal:
                 problems.append(f"solution {tpl.name}: {result.fatal}")
             for key, score in rec.scores.items():
@@ -67,6 +73,11 @@ def validate_exercise(course: Course, exercise: str) -> list[str]:
     finally:
         worker.close()
     return problems
+
+
+def rec_timing(clean) -> list[str | None]:
+    """The grade id (or None) of each code cell, in run order: how a reference run's times are keyed."""
+    return [c.grade_id for c in clean.cells if c.cell_type == "code"]
 
 
 def release(course: Course, exercise: str | None, validate: bool = True) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 __all__ = ["Question", "render_markdown", "safe_mathml", "page_html", "cells_html", "error_page_body", "ADVICE"]
 
-CSS = (Path(__file__).resolve().parents[1] / "website" / "static" / "course.css")
+CSS = (Path(__file__).resolve().parents[2] / "website" / "static" / "course.css")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 PAGE_CSS = """
@@ -36,7 +36,10 @@ table.fg-questions { border-collapse: collapse; width: 100%; margin: 0.8rem 0; f
 .fg-ok { color: #1a7f37; font-weight: 600; } .fg-bad { color: #b42318; font-weight: 600; }
 .fg-wait { color: #8a6100; font-weight: 600; }
 .fg-why { color: #3d4650; font-size: 0.9rem; margin-top: 0.2rem; }
-.fg-why code, .fg-why .fg-msg { white-space: pre-wrap; }
+.fg-why code, .fg-why .fg-msg { white-space: pre-wrap; overflow-wrap: anywhere; }
+.fg-why-row td { border-top: none; padding-top: 0; }
+.fg-comment { background: #eef6f8; border-left: 4px solid #1f6f8b; padding: 0.4rem 0.8rem; margin: 0.4rem 0;
+              border-radius: 4px; } .fg-comment p { margin: 0.2rem 0; }
 .fg-advice { background: #fdecea; border-left: 4px solid #b42318; padding: 0.8rem 1rem; border-radius: 4px; }
 .fg-cell { margin: 0.8rem 0; }
 .fg-cell pre { background: #f6f8fa; border: 1px solid #e1e5e8; border-radius: 4px; padding: 0.5rem 0.7rem;
@@ -143,12 +146,16 @@ def _status_word(q: Question) -> str:
 
 
 def questions_table(questions: list[Question]) -> str:
+    """One row per question; what went wrong (and the grader's comment) below it across the whole table width,
+    so a failing line of code keeps room to wrap on a phone."""
     rows = []
     for q in questions:
         score = "–" if q.score is None else f"{q.score:g}"
-        why = "".join(f'<div class="fg-why">{w}</div>' for w in q.why)
-        rows.append(f"<tr><td>{html.escape(q.title)}{why}</td><td>{_status_word(q)}</td>"
+        rows.append(f"<tr><td>{html.escape(q.title)}</td><td>{_status_word(q)}</td>"
                     f'<td class="fg-num">{score} / {q.points:g}</td></tr>')
+        if q.why:
+            why = "".join(f'<div class="fg-why">{w}</div>' for w in q.why)
+            rows.append(f'<tr class="fg-why-row"><td colspan="3">{why}</td></tr>')
     return ('<div class="fg-scroll"><table class="fg-questions"><thead><tr><th>question</th><th>result</th>'
             '<th class="fg-num">points</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></div>")
 
@@ -171,11 +178,13 @@ def _output_html(out: dict) -> str:
     return f'<div class="fg-out"><pre>{html.escape(str(text))}</pre></div>' if text else ""
 
 
-def cells_html(cells: list[dict], labels: dict[int, str]) -> str:
+def cells_html(cells: list[dict], labels: dict[int, str], after: dict[int, str] | None = None) -> str:
     """The graded notebook: Markdown rendered, code and outputs as text and pictures.
 
-    ``labels`` maps a cell index to a short tag shown above it ("your answer", "test", ...).
+    ``labels`` maps a cell index to a short tag shown above it ("your answer", "test", ...);
+    ``after`` to HTML shown below it (the grader's comment).
     """
+    after = after or {}
     parts = []
     for index, cell in enumerate(cells):
         source = "".join(cell["source"]) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
@@ -185,6 +194,8 @@ def cells_html(cells: list[dict], labels: dict[int, str]) -> str:
         elif cell.get("cell_type") == "code":
             outputs = "".join(_output_html(o) for o in cell.get("outputs", []) if isinstance(o, dict))
             parts.append(f'<div class="fg-cell">{tag}<pre><code>{html.escape(source)}</code></pre>{outputs}</div>')
+        if index in after:
+            parts.append(after[index])
     return "\n".join(parts)
 
 
@@ -196,10 +207,19 @@ def error_page_body(reasons: list[str]) -> str:
             f'<p class="fg-advice"><strong>What to do:</strong> {html.escape(advice)}</p>')
 
 
+# Characters that reorder the text around them (U+202E turns "txt.exe" around): shown as their names instead.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every bidirectional control character written out as ``[U+202E]``."""
+    return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
 def page_html(title: str, meta: str, status: str, total: str, body: str) -> str:
-    """A complete, self-contained page (styles inlined; no scripts; nothing fetched)."""
+    """A complete, self-contained page (styles inlined; no scripts; nothing fetched; no bidi controls)."""
     css = CSS.read_text(encoding="utf-8") if CSS.is_file() else ""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    return visible_controls(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             # no script, frame, form or fetch can run, whatever a student managed to put in the page
             f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '

@@ -39,8 +39,9 @@ class Capture:
     ``MAX_IMAGES`` per cell. Whatever does not fit is dropped and counted in a note.
     """
 
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
+    def __init__(self, max_chars: int, room: int | None = None) -> None:
+        self.max_chars = max_chars if room is None else max(min(max_chars, room), 0)
+        self.image_room = MAX_IMAGE_CHARS * MAX_IMAGES if room is None else max(room, 0)
         self.outputs: list[dict] = []
         self.text_chars = 0
         self.dropped = 0
@@ -73,11 +74,12 @@ class Capture:
                 value = clean_text(value)
             text = value if isinstance(value, str) else json.dumps(value)
             if mime.startswith("image/"):
-                if self.images >= MAX_IMAGES or len(text) > MAX_IMAGE_CHARS:
+                if self.images >= MAX_IMAGES or len(text) > min(MAX_IMAGE_CHARS, self.image_room):
                     removed.append(mime)
                     self.dropped += 1
                     continue
                 self.images += 1
+                self.image_room -= len(text)
             elif len(text) > self._room():
                 self.dropped += len(text)
                 removed.append(mime)
@@ -172,8 +174,9 @@ class Runner:
         if type(count) is int and 0 < count < 10**6:
             self.shell.execution_count = count
 
-    def run(self, source: str, count: object = None) -> dict:
-        self.capture = Capture(self.max_chars)
+    def run(self, source: str, count: object = None, room: object = None) -> dict:
+        """Run one cell; ``room`` bounds the bytes of output it may keep (what the notebook has left)."""
+        self.capture = Capture(self.max_chars, room if type(room) is int else None)
         self.number(count)
         result = self.shell.run_cell(source, store_history=True)
         self.flush_figures()

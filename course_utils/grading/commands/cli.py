@@ -45,13 +45,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--pattern", default=None,
                    help="regex with a named group 'student' matched against each file path")
     c.add_argument("--force", action="store_true", help="replace existing submissions")
+    c.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                   help="the LMS's own table of the class: Canvas's gradebook export or Moodle's grading worksheet "
+                        "(names as the LMS shows them; Moodle: submission times and late markers)")
 
     g = sub.add_parser("grade", help="autograde every collected submission in sandboxes")
     g.add_argument("exercise")
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers")
-    g.add_argument("--timeout", type=_positive, default=None, help="seconds per cell")
+    g.add_argument("--timeout", type=_positive, default=None,
+                   help="seconds per cell (default: derived from the reference solution's run at `course release`, "
+                        "at most c.Execute.timeout)")
+    g.add_argument("--budget", type=_positive, default=None,
+                   help="seconds for a whole notebook (default: derived from the reference run, or 3 cell limits)")
     g.add_argument("--memory", type=parse_size, default=parse_size("2G"), help="memory per student")
-    g.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto")
+    g.add_argument("--sandbox", choices=["auto", "bwrap", "none"],
+                   default=os.environ.get("COURSE_GRADING_SANDBOX") or "auto",
+                   help="auto/bwrap: the bubblewrap sandbox, or refuse; none: grade without it (explicitly; "
+                        "default from $COURSE_GRADING_SANDBOX)")
     g.add_argument("--student", action="append", dest="students", help="grade only these students")
     g.add_argument("--no-progress", action="store_true")
 
@@ -67,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--canvas-id", default=None, metavar="N",
                    help="with --format canvas: the assignment's Canvas id (the number at the end of its address), "
                         "so that the import updates that assignment")
+    e.add_argument("--partial-totals", action="store_true",
+                   help="fill in totals of students whose written answers are not graded yet, counting those as 0 "
+                        "(default: leave such a total blank, which an LMS reads as no change)")
 
     s = sub.add_parser("report", help="summary: scores, questions, submissions that need a look")
     s.add_argument("exercise")
@@ -85,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.filterwarnings("ignore", message=".*not in session.*")
     warnings.showwarning = lambda msg, cat, *a, **k: print(f"WARNING: {msg}", file=sys.stderr)
+    from ..boundary.sandbox import SandboxMissing
+
     try:
         if getattr(args, "jobs", 1) < 1:
             raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
@@ -96,13 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             return release(course, args.exercise, validate=not args.no_validate)
         if args.command == "collect":
             from .collect import collect
-            return collect(course, args.exercise, args.source, args.pattern, args.force)
+            return collect(course, args.exercise, args.source, args.pattern, args.force, args.roster)
         if args.command == "feedback":
             from .feedback import write_feedback
             return write_feedback(course, args.exercise)
         if args.command == "export":
             from .export import export
-            return export(course, args.exercise, args.output, args.format, args.canvas_id)
+            return export(course, args.exercise, args.output, args.format, args.canvas_id, args.partial_totals)
         if args.command == "report":
             from .report import report
             target = args.html
@@ -111,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             return report(course, args.exercise, target)
         if args.command == "site":
             return _site(course, args)
-    except CourseError as exc:
+    except (CourseError, SandboxMissing) as exc:
         print(f"course {args.command}: {exc}", file=sys.stderr)
         return 2
     return 2
@@ -122,7 +137,8 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     from .report import summary_line
 
     opts = Options(jobs=args.jobs, timeout=args.timeout or course.timeout, memory=args.memory,
-                   sandbox=args.sandbox, students=args.students, progress=not args.no_progress)
+                   sandbox=args.sandbox, students=args.students, progress=not args.no_progress,
+                   budget=args.budget, derived=args.timeout is None)
     records = grade_class(course, args.exercise, opts)
     print(summary_line(records))
     for rec in records:
