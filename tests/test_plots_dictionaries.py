@@ -61,12 +61,14 @@ def test_frontier_explorer_rings_the_chosen_dictionary() -> None:
         return {"series": FRONTIER, "n_true": 2, "highlight": ("TopK", 0 if dictionary == "a" else 1),
                 "best": best[dictionary]}
 
-    box = widgets.frontier_explorer(compute, {"dictionary": ["a", "b"]}, describe=lambda dictionary: f"<{dictionary}>")
+    box = widgets.frontier_explorer(compute, ["a", "b"], describe=lambda dictionary: f"<{dictionary}>")
     first = box.image.value
     assert "&lt;a&gt;" in box.caption.value
     box.controls["dictionary"].value = "b"
     assert box.image.value != first and "&lt;b&gt;" in box.caption.value
     assert np.allclose(box.figure.axes[0].collections[-1].get_offsets(), [[4.0, 0.15]])
+    with pytest.raises(ValueError, match="start must index"):
+        widgets.frontier_explorer(compute, ["a", "b"], start=2)
 
 
 def test_latent_browser_follows_the_typed_latent() -> None:

@@ -9,41 +9,51 @@ from typing import Any
 
 import numpy as np
 
-from .base import assemble, build_controls, caption_of, values_of
+from .base import assemble
 
 __all__ = ["frontier_explorer", "latent_browser"]
 
 
-def frontier_explorer(compute: Callable[..., Mapping[str, Any]],
-                      controls: Mapping[str, tuple[float, float, float, float] | Sequence[str]], *,
-                      describe: Callable[..., str] | None = None) -> Any:
+def frontier_explorer(compute: Callable[[str], Mapping[str, Any]], names: Sequence[str], *, start: int = 0,
+                      describe: Callable[[str], str] | None = None) -> Any:
     """The sparsity–reconstruction frontier with one dictionary ringed (left) and its recovery of each true feature (right).
 
     Wraps :func:`course_utils.plots.plot_frontier` and :func:`~course_utils.plots.plot_best_cosines`.
 
     Parameters
     ----------
-    compute : callable (**control values) -> mapping
+    compute : callable (dictionary name) -> mapping
         Keys: ``"series"`` and ``"n_true"`` (as for ``plot_frontier``), ``"highlight"`` (name, index),
         ``"best"`` (n_true,) best cosines of the ringed dictionary.
-    controls : mapping name -> (low, high, step, start) or list of str
-    describe : callable (**control values) -> str, optional
+    names : sequence of str
+        The dictionaries, in slider order.
+    start : int
+        Index of the dictionary shown first.
+    describe : callable (dictionary name) -> str, optional
 
     Returns
     -------
     ipywidgets.VBox
+        With ``controls`` key ``"dictionary"`` (a selection slider whose value is the name).
     """
-    built = build_controls(controls)
+    import ipywidgets as widgets
+
+    if not names or not 0 <= start < len(names):
+        raise ValueError(f"start must index one of the {len(names)} dictionaries; got {start}")
+    controls = {"dictionary": widgets.SelectionSlider(options=list(names), value=names[start], description="dictionary",
+                                                      continuous_update=False, style={"description_width": "initial"},
+                                                      layout=widgets.Layout(width="520px"))}
 
     def draw(axes: Any) -> str:
         from course_utils.plots import plot_best_cosines, plot_frontier
 
-        out = compute(**values_of(built))
+        name = controls["dictionary"].value
+        out = compute(name)
         plot_frontier(out["series"], n_true=out["n_true"], highlight=out["highlight"], ax=axes[0])
         plot_best_cosines(out["best"], title="Each true feature's best latent", ax=axes[1])
-        return caption_of(describe, built)
+        return describe(name) if describe is not None else ""
 
-    return assemble(built, draw, (11.0, 4.2), ncols=2, width_ratios=[1.25, 1.0])
+    return assemble(controls, draw, (11.0, 4.2), ncols=2, width_ratios=[1.25, 1.0])
 
 
 def latent_browser(compute: Callable[..., Mapping[str, Any]], n_latents: int, *, start: int = 0,
