@@ -9,8 +9,11 @@ What it does, in order:
    version; the file stores the token ids it used, so the lesson and the tests never rebuild it.)
 2. **Activations.** SmolLM2-135M-Instruct runs on 256-token windows of the corpus, and the residual
    stream after block ``LAYER`` is kept for every position but the first of each window (the first
-   position of a sequence holds a huge vector the model uses as an attention sink). The activations
-   are scaled by one number so that their mean squared length is ``d_model``.
+   position of a sequence holds a huge vector the model uses as an attention sink). A few positions
+   inside the windows hold such huge vectors too (about 1 in 10,000, up to 140 times the median
+   length); positions longer than ``OUTLIER`` times the median are left out of training, measurement
+   and examples. The activations are scaled by one number so that the mean squared length of the
+   rest is ``d_model``.
 3. **Dictionary.** A TopK sparse autoencoder (Gao et al., 2024) with ``N_LATENTS`` latents, ``K`` of
    them active per token, unit-length decoder columns, trained with Adam on 90% of the tokens by
    ``sae.py``; latents that stop firing are restarted on badly reconstructed tokens (as in
@@ -54,6 +57,7 @@ LR = 1e-3
 SEED = 0
 CHECK_WINDOWS, CHECK_STEPS = 2, 5
 TOP_EXAMPLES = 8
+OUTLIER = 10.0             # positions longer than this many times the median length are left out
 # modules that open windows, print on import, or hold only tests and tools
 SKIP = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "lib2to3", "test", "ensurepip",
         "venv", "pydoc_data", "xxsubtype"}
@@ -92,14 +96,15 @@ def layer_activations(model, windows: np.ndarray, layer: int = LAYER) -> np.ndar
     return np.concatenate(out).astype(np.float32)
 
 
-def top_examples(p: dict[str, np.ndarray], acts: np.ndarray, k: int, n_top: int = TOP_EXAMPLES,
+def top_examples(p: dict[str, np.ndarray], acts: np.ndarray, k: int, usable: np.ndarray, n_top: int = TOP_EXAMPLES,
                  chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-    """For every latent, its ``n_top`` largest activations and at which rows of ``acts``: two (n_latents, n_top)."""
+    """For every latent, its ``n_top`` largest activations over the ``usable`` rows of ``acts`` and at which rows:
+    two (n_latents, n_top)."""
     n_latents = p["W_enc"].shape[0]
     best_val = np.zeros((n_latents, n_top), np.float32)
     best_row = np.full((n_latents, n_top), -1, np.int64)
     for start in range(0, len(acts), chunk):
-        f = sae.codes(p, acts[start:start + chunk], k)
+        f = sae.codes(p, acts[start:start + chunk], k) * usable[start:start + chunk, None]
         vals = np.concatenate([best_val, f.T], axis=1)
         rows = np.concatenate([best_row, np.broadcast_to(np.arange(start, start + len(f)), (n_latents, len(f)))], 1)
         order = np.argsort(-vals, axis=1)[:, :n_top]
@@ -127,23 +132,27 @@ def main() -> None:
         acts = layer_activations(model, windows)
         if args.activations is not None:
             np.save(args.activations, acts)
-    scale = float(np.sqrt(model.config.d_model / np.mean(np.sum(acts.astype(np.float64) ** 2, 1))))
+    lengths = np.linalg.norm(acts.astype(np.float64), axis=1)
+    usable = lengths < OUTLIER * np.median(lengths)
+    scale = float(np.sqrt(model.config.d_model / np.mean(lengths[usable] ** 2)))
     acts *= scale
+    print(f"left out {int((~usable).sum())} positions longer than {OUTLIER:g} x the median length")
     print(f"activations {acts.shape} ({time.time() - t0:.0f} s)")
     split = int(0.9 * len(windows)) * (WINDOW - 1)           # train on the first 90% of windows
-    params = sae.train(acts[:split], N_LATENTS, k=K, steps=args.steps, batch=BATCH, lr=LR, seed=SEED,
-                       restart_every=250, log=print)
-    stats = sae.evaluate(params, acts[split:], K)
+    params = sae.train(acts[:split][usable[:split]], N_LATENTS, k=K, steps=args.steps, batch=BATCH, lr=LR,
+                       seed=SEED, restart_every=250, log=print)
+    stats = sae.evaluate(params, acts[split:][usable[split:]], K)
     print(f"held-out: FVU {stats['fvu']:.3f}, L0 {stats['l0']:.1f}, dead {stats['dead_fraction']:.1%} "
           f"({time.time() - t0:.0f} s)")
-    top_val, top_row = top_examples(params, acts, K)
+    top_val, top_row = top_examples(params, acts, K, usable)
     check_acts = acts[: CHECK_WINDOWS * (WINDOW - 1)]
     check = sae.train(check_acts, 256, k=8, steps=CHECK_STEPS, batch=256, lr=LR, seed=SEED)
     np.savez_compressed(
         args.out,
         W_enc=params["W_enc"].astype(np.float16), b_enc=params["b_enc"], W_dec=params["W_dec"].astype(np.float16),
         b_dec=params["b_dec"], scale=scale, layer=LAYER, k=K, window=WINDOW, tokens=windows,
-        split_row=split, steps=args.steps, seed=SEED, lr=LR, batch=BATCH,
+        split_row=split, left_out=np.flatnonzero(~usable).astype(np.int32), outlier=OUTLIER,
+        steps=args.steps, seed=SEED, lr=LR, batch=BATCH,
         fvu=stats["fvu"], l0=stats["l0"], dead_fraction=stats["dead_fraction"], dense_fraction=stats["dense_fraction"],
         top_values=top_val.astype(np.float16), top_rows=top_row.astype(np.int32),
         check_acts=check_acts[:8], check_W_dec=check["W_dec"], python=sys.version.split()[0],
