@@ -42,6 +42,7 @@ WRONG = {
     "ex04_relu_orthants": "satisfies_criterion__bias_per_input",
     "ex05_embedding_hyperspheres": "lens_coordinates__eps_ignored",
     "ex06_composition_and_subspaces": "transmitted_fraction__ignores_polarization",
+    "ex07_sparse_dictionaries": "recovery__counts_pairs",
 }
 
 
