@@ -278,6 +278,35 @@ def test_the_judge_sees_results_errors_changes_in_place_and_views(worker):
 
 @needs_bwrap
 @pytest.mark.xdist_group("sandbox_worker")
+def test_arguments_returned_inside_a_tuple_are_the_tests_own(worker):
+    """A function that returns the caller's array (or a view of it) as an item of a tuple or list is seen
+    doing so; a copy stays a copy; a claim the values contradict cannot swap in the test's array."""
+    result = _run(worker, [
+        ("locked", "import numpy as np"),
+        "def pair(a, b):\n    return a, b[1:]\n"
+        "def fresh(a):\n    return [a.copy(), 1]\n"
+        "def nested(a):\n    return (a, (a,))\n",
+        ("test", "A, B = np.arange(3.0), np.arange(4.0)\nx, y = pair(A, B)\n"
+                 "print(x is A, np.shares_memory(y, B), y.tolist())\n"
+                 "z = fresh(A)\nprint(z[0] is A, np.shares_memory(z[0], A), z[1])\n"
+                 "u, (v,) = nested(A)\nprint(u is A, v is A)\n"),
+    ])
+    assert result.fatal is None, result.fatal
+    assert _text(result, 2).splitlines() == ["True True [1.0, 2.0, 3.0]", "False False 1", "True False"]
+
+
+def test_a_same_object_claim_the_values_contradict_is_ignored():
+    import numpy as np
+
+    from course_utils.grading.boundary.crossing import adopt
+    mine = np.arange(3.0)
+    assert adopt(np.arange(3.0), {"arg": "0", "same": True}, {0: mine}) is mine
+    forged = np.array([9.0, 9.0, 9.0])
+    assert adopt(forged, {"arg": "0", "same": True}, {0: mine}) is forged
+
+
+@needs_bwrap
+@pytest.mark.xdist_group("sandbox_worker")
 def test_with_unchanged_arguments_a_function_that_overwrites_its_input_fails(worker):
     """A function that zeroes the test's own array so that the expected values (computed from it after
     the call) match a wrong answer: with ``unchanged_arguments`` that call fails, naming the argument;

@@ -120,3 +120,29 @@ def view_of(np, original, value, alias: dict):
     if not np.array_equal(view, value, equal_nan=value.dtype.kind in "fc"):
         return None
     return view
+
+
+def adopt(value: object, alias: object, passed: dict) -> object:
+    """The judge's own argument named by ``alias`` (or a view of it) when it matches the returned ``value``.
+
+    The student's side says which argument a returned array is (``{"arg": key, "same": True}``) or views
+    (offset and strides); the judge then hands the test its own object, so tests about copies keep their
+    meaning. A claim the values contradict is ignored: the test gets the value as it came back.
+    """
+    if not isinstance(alias, dict):
+        return value
+    key = alias.get("arg")
+    original = passed.get(int(key) if isinstance(key, str) and key.isdigit() else key)
+    np = sys.modules.get("numpy")
+    if alias.get("same") is True:
+        if type(original) is not type(value):
+            return value
+        if np is not None and isinstance(original, np.ndarray):
+            same = original.shape == value.shape and np.array_equal(original, value,
+                                                                    equal_nan=original.dtype.kind in "fc")
+            return original if same else value
+        return original
+    if np is None or not isinstance(original, np.ndarray) or not isinstance(value, np.ndarray):
+        return value
+    view = view_of(np, original, value, alias)
+    return value if view is None else view

@@ -29,13 +29,13 @@ import warnings
 
 if __package__:
     from .capture import Capture, Runner, add_outputs
-    from .crossing import free_names, rebuild_exception, view_of
+    from .crossing import adopt, free_names, rebuild_exception
     from .frames import read_frame, send_reply
     from .plain import NotPlain, decode, encode
     from .rng import GeneratorError, advance_like, generator_states
 else:  # imported by worker.py, run as a script
     from capture import Capture, Runner, add_outputs
-    from crossing import free_names, rebuild_exception, view_of
+    from crossing import adopt, free_names, rebuild_exception
     from frames import read_frame, send_reply
     from plain import NotPlain, decode, encode
     from rng import GeneratorError, advance_like, generator_states
@@ -138,18 +138,18 @@ class Judge:
                     pass
 
     def _alias(self, value: object, alias: object, passed: dict) -> object:
-        """Return the judge's own argument (or a view of it) when the student returned theirs."""
+        """Return the judge's own argument (or a view of it) where the student returned theirs: the value
+        itself, or items of a returned tuple or list."""
         if not isinstance(alias, dict):
             return value
-        key = alias.get("arg")
-        original = passed.get(int(key) if isinstance(key, str) and key.isdigit() else key)
-        if alias.get("same") is True:
-            return original if type(original) is type(value) else value
-        np = sys.modules.get("numpy")
-        if np is None or not isinstance(original, np.ndarray) or not isinstance(value, np.ndarray):
-            return value
-        view = view_of(np, original, value, alias)
-        return value if view is None else view
+        items = alias.get("items")
+        if isinstance(items, dict) and type(value) in (tuple, list):
+            out = list(value)
+            for key, one in items.items():
+                if isinstance(key, str) and key.isdigit() and int(key) < len(out):
+                    out[int(key)] = adopt(out[int(key)], one, passed)
+            return type(value)(out)
+        return adopt(value, alias, passed)
 
     def _outputs(self, outputs: object) -> None:
         """What a student's function printed or displayed during a call, within the cell's budget."""

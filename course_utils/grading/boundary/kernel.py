@@ -160,7 +160,17 @@ def _snapshot(value: object) -> object:
 
 
 def _alias(result: object, passed: list) -> dict | None:
-    """Whether the result is one of the arguments, or a view into one (offset and strides in bytes)."""
+    """Whether the result is one of the arguments or a view into one, or (for a returned tuple or list)
+    which of its items are: ``{"items": {index: alias}}``."""
+    own = _alias_one(result, passed)
+    if own is not None or type(result) not in (tuple, list):
+        return own
+    items = {str(i): found for i, item in enumerate(result) if (found := _alias_one(item, passed)) is not None}
+    return {"items": items} if items else None
+
+
+def _alias_one(result: object, passed: list) -> dict | None:
+    """Whether ``result`` is one of the arguments, or a view into one (offset and strides in bytes)."""
     for key, value in passed:
         if result is value and (_is_array(value) or type(value).__name__ in ("Generator", "RandomState")):
             return {"arg": str(key), "same": True}
