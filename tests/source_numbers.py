@@ -88,4 +88,9 @@ SOURCE_NUMBERS = {
         "the same orthogonal A keeps QK scores": r"orthogonal A\s+A Aᵀ = I: True\s+largest change in the scores: \d\.\d\de-1[3-6]",
         "a general invertible A does not": r"general invertible A\s+A Aᵀ = I: False\s+largest change in the scores: \d\.\d\de\+0[0-9]",
     },
+    "07_sparse_dictionaries.ipynb": {
+        "TMS pentagon: neighbouring features at cos 72° = 0.31": r"\[\[ 1\.\s+0\.31\s+-0\.81\s+-0\.81\s+0\.31\]",
+        "TMS: 100 features in 20 dimensions, all stored at p = 0.043": r"p = 0\.043: on average 4\.3 of the 100 features",
+        "TopK keeps exactly k latents per token (Gao et al.)": r"L0 32\.0,",
+    },
 }

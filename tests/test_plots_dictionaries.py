@@ -52,6 +52,8 @@ def test_latent_contexts_box_the_token_between_its_neighbours() -> None:
     boxed = [t for t in ax.texts if t.get_text() in ("dog", "cat")]
     assert all(t.get_bbox_patch() is not None for t in boxed)
     assert ax.get_title(loc="left") == "latent 7"
+    noted = plots.plot_latent_contexts([("the ", "dog", " ran", 3.5, "pos 12")], title="latent 7")
+    assert noted.texts[0].get_text() == "  3.5  pos 12"
 
 
 def test_frontier_explorer_rings_the_chosen_dictionary() -> None:

@@ -103,14 +103,14 @@ def plot_best_cosines(best: Sequence[float] | np.ndarray, *, threshold: float = 
     return ax
 
 
-def plot_latent_contexts(contexts: Sequence[tuple[str, str, str, float]], *, title: str,
-                         ax: Axes | None = None) -> Axes:
+def plot_latent_contexts(contexts: Sequence[tuple], *, title: str, ax: Axes | None = None) -> Axes:
     """A latent's top examples, one per line: the text before, the token it fires on (boxed), the text after.
 
     Parameters
     ----------
-    contexts : sequence of (before, token, after, activation)
-        Strings as they should appear (newlines already made visible), strongest first.
+    contexts : sequence of (before, token, after, activation) or (before, token, after, activation, note)
+        Strings as they should appear (newlines already made visible), strongest first; a ``note`` (for
+        example the token's position) is written in grey beside the activation.
     title : str
     ax : Axes, optional
 
@@ -122,9 +122,11 @@ def plot_latent_contexts(contexts: Sequence[tuple[str, str, str, float]], *, tit
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(len(contexts) + 0.3, -0.3)
-    for row, (before, token, after, value) in enumerate(contexts):
-        ax.text(0.0, row, f"{value:5.1f}", family="monospace", fontsize=9, color="#555555", va="center")
-        left = ax.text(0.09, row, before, family="monospace", fontsize=9, va="center")
+    notes = any(len(c) > 4 for c in contexts)
+    for row, (before, token, after, value, *note) in enumerate(contexts):
+        ax.text(0.0, row, f"{value:5.1f}" + (f"  {note[0]}" if note else ""), family="monospace", fontsize=9,
+                color="#555555", va="center")
+        left = ax.text(0.16 if notes else 0.09, row, before, family="monospace", fontsize=9, va="center")
         middle = ax.annotate(token, xy=(1.0, 0.5), xycoords=left, va="center", family="monospace", fontsize=9,
                              weight="bold", bbox={"boxstyle": "round,pad=0.15", "facecolor": "#f6d8a8",
                                                   "edgecolor": HIGHLIGHT, "linewidth": 0.8})

@@ -92,7 +92,7 @@ def latent_browser(compute: Callable[..., Mapping[str, Any]], n_latents: int, *,
         out = compute(latent)
         plot_latent_contexts(out["contexts"], title=f"latent {latent}: strongest activations", ax=axes[0])
         plot_token_bars(out["tokens"], np.asarray(out["logits"], dtype=float), highlight=0,
-                        title="decoder direction, read by the unembedding", ylabel="logit", ax=axes[1])
+                        title="tokens its decoder direction raises", ylabel="logit", ax=axes[1])
         return describe(latent) if describe is not None else ""
 
-    return assemble(controls, draw, (12.0, 4.4), ncols=2, width_ratios=[2.2, 1.0])
+    return assemble(controls, draw, (11.5, 4.4), ncols=2, width_ratios=[1.9, 1.0])
