@@ -17,22 +17,31 @@ from nbtools import ROOT
 DATA = ROOT / "lessons" / "data"
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location("make_dimensionality_sweep", DATA / "make_dimensionality_sweep.py")
+def _data_module(name: str):
+    """A script of lessons/data, imported with its folder on the path (the scripts import ``sae`` beside them)."""
+    import sys
+    if str(DATA) not in sys.path:
+        sys.path.insert(0, str(DATA))
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.fixture(scope="module")
-def sweep():
-    path = DATA / "dimensionality_sweep.npz"
-    assert path.is_file(), f"{path} is missing: run lessons/data/make_dimensionality_sweep.py"
+def _shipped(name: str):
+    """A data file shipped in lessons/data, made by the make_*.py script of the same name."""
+    path = DATA / name
+    assert path.is_file(), f"{path} is missing: run lessons/data/make_{path.stem}.py"
     return np.load(path)
 
 
+@pytest.fixture(scope="module")
+def sweep():
+    return _shipped("dimensionality_sweep.npz")
+
+
 def test_file_states_the_scripts_settings(sweep) -> None:
-    cfg = _script().CONFIG
+    cfg = _data_module("make_dimensionality_sweep").CONFIG
     assert int(sweep["steps"]) == cfg.steps and int(sweep["seed"]) == 0
     assert np.allclose(sweep["feature_probability"], cfg.feature_probability)
     assert np.allclose(sweep["importance"], cfg.importance) and np.all(cfg.importance == 1.0)
@@ -42,7 +51,7 @@ def test_file_states_the_scripts_settings(sweep) -> None:
 
 @pytest.mark.slow
 def test_first_steps_are_reproduced_by_the_engine(sweep) -> None:
-    module = _script()
+    module = _data_module("make_dimensionality_sweep")
     rerun = module.CONFIG.run(seed=0, steps=int(sweep["early_steps"]), progress=False)
     assert np.allclose(rerun.model.W, sweep["W_early"], atol=1e-5), (
         "the engine no longer reproduces the shipped file's first steps: regenerate it with "
@@ -58,22 +67,13 @@ def test_trained_sweep_went_far_beyond_the_check_point(sweep) -> None:
     assert np.allclose(np.median(D), 20 / 100, atol=0.02), "all 100 features share the 20 dimensions: D = m/n"
 
 
-def _phase_script():
-    spec = importlib.util.spec_from_file_location("make_phase_diagram", DATA / "make_phase_diagram.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def phase():
-    path = DATA / "phase_diagram.npz"
-    assert path.is_file(), f"{path} is missing: run lessons/data/make_phase_diagram.py"
-    return np.load(path)
+    return _shipped("phase_diagram.npz")
 
 
 def test_phase_file_states_the_scripts_settings(phase) -> None:
-    module = _phase_script()
+    module = _data_module("make_phase_diagram")
     assert np.allclose(phase["ratios"], module.RATIOS) and np.allclose(phase["densities"], module.DENSITIES)
     assert int(phase["steps"]) == module.STEPS and int(phase["restarts"]) == module.RESTARTS
     assert int(phase["seed"]) == module.SEED
@@ -84,7 +84,7 @@ def test_phase_file_states_the_scripts_settings(phase) -> None:
 
 @pytest.mark.slow
 def test_phase_grid_first_steps_are_reproduced_by_the_engine(phase) -> None:
-    rerun = _phase_script().train_grid(int(phase["early_steps"]))
+    rerun = _data_module("make_phase_diagram").train_grid(int(phase["early_steps"]))
     assert np.allclose(rerun.model.W, phase["W_early"], atol=1e-5), (
         "the engine no longer reproduces the shipped phase diagram's first steps: regenerate it with "
         "lessons/data/make_phase_diagram.py")
@@ -99,17 +99,6 @@ def test_phase_grid_shows_the_three_regimes_where_theory_puts_them(phase) -> Non
     sparse = phase["W"][last]                                          # p = 0.01: both stored, opposite signs
     both = stored[last].all(axis=1)
     assert both.mean() > 0.8 and np.all(np.sign(sparse[both, 0]) != np.sign(sparse[both, 1]))
-
-
-def _data_module(name: str):
-    """A script of lessons/data, imported with its folder on the path (the scripts import ``sae`` beside them)."""
-    import sys
-    if str(DATA) not in sys.path:
-        sys.path.insert(0, str(DATA))
-    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_sae_gradient_matches_finite_differences() -> None:
@@ -152,9 +141,7 @@ def test_topk_codes_keep_each_rows_k_largest_positive_pre_activations() -> None:
 
 @pytest.fixture(scope="module")
 def toy_dicts():
-    path = DATA / "toy_dictionaries.npz"
-    assert path.is_file(), f"{path} is missing: run lessons/data/make_toy_dictionaries.py"
-    return np.load(path)
+    return _shipped("toy_dictionaries.npz")
 
 
 def test_toy_dictionaries_state_the_scripts_settings(toy_dicts) -> None:
@@ -189,9 +176,7 @@ def test_toy_dictionaries_recover_the_features_only_at_the_right_sparsity(toy_di
 
 @pytest.fixture(scope="module")
 def lm_dictionary():
-    path = DATA / "smollm_dictionary.npz"
-    assert path.is_file(), f"{path} is missing: run lessons/data/make_smollm_dictionary.py"
-    return np.load(path)
+    return _shipped("smollm_dictionary.npz")
 
 
 def test_smollm_dictionary_states_the_scripts_settings(lm_dictionary) -> None:
