@@ -8,3 +8,7 @@ import os
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = os.environ.get("COURSE_ID", "feature-geometry")
 c.Exchange.root = os.environ.get("COURSE_EXCHANGE_ROOT", "/srv/nbgrader/exchange")
+# The student id of a submission is the hub's user name (nbgrader would take the Unix account's, the same on
+# a machine with an account per user, but one shared account where every server runs as one, as on Kubernetes).
+if os.environ.get("JUPYTERHUB_USER"):
+    c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]
