@@ -106,17 +106,11 @@ class Hub:
         return text[-6000:]
 
     def stop(self) -> list[str]:
-        """Stop every server, then the hub; returns the processes that had to be killed."""
+        """Stop the hub and with it every server; returns the processes that had to be killed."""
         import psutil
 
         self.remember_processes()
-        if self.proc.poll() is None:
-            try:
-                for user in self.api("GET", "users"):
-                    if user.get("servers"):
-                        self.api("DELETE", f"users/{user['name']}/server")
-            except Exception:  # the hub is going down anyway: the sweep below stops what is left
-                pass
+        if self.proc.poll() is None:  # the hub stops every server as it shuts down (cleanup_servers)
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=30)

@@ -55,6 +55,7 @@ def hub(tmp_path):
         yield running
     finally:
         leftovers = running.stop()
+        shutil.rmtree(tmp_path, ignore_errors=True)  # homes, exchange, the hub's database: nothing stays
         assert not leftovers, f"processes still running after the hub stopped: {leftovers}"
 
 

@@ -253,7 +253,11 @@ def test_the_hub_environment_is_not_an_editable_install():
 def test_role_configurations_ship_with_the_package():
     """The hub environment is a non-editable install: every role file must be package data."""
     import fnmatch
-    import tomllib
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
 
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["course_utils.hub"]
     base = ROOT / "course_utils" / "hub"

@@ -84,7 +84,7 @@ def publish(repo: Path, target: str, branch: str = BRANCH) -> str:
     """
     if target.startswith(("/", "./", "../", "~")) or Path(target).is_dir():
         folder = Path(target).expanduser().resolve()
-        if not folder.exists():
+        if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
             folder.parent.mkdir(parents=True, exist_ok=True)
             _git(folder.parent, "init", "--quiet", "--bare", "--shared=0644", str(folder))
         _git(repo, "push", "--quiet", str(folder), f"refs/heads/{branch}:refs/heads/{branch}")
