@@ -1,11 +1,14 @@
 """A real JupyterHub on localhost for tests: the course's hub/jupyterhub_config.py with a test overlay.
 
-The overlay keeps everything under one temporary folder and needs no system users: the
-DummyAuthenticator, and JupyterHub's SimpleLocalProcessSpawner, which runs every user's server as
-the account running the test with its own home folder (``home/NAME``). Being one Unix account,
+The overlay keeps everything under one temporary folder and, by default, needs no system users:
+the DummyAuthenticator, and JupyterHub's SimpleLocalProcessSpawner, which runs every user's server
+as the account running the test with its own home folder (``home/NAME``). Being one Unix account,
 the servers cannot tell each other's files apart, so the exchange's owner check is off (as on
-Kubernetes). The hub, its proxy (the Python configurable-http-proxy) and every server and kernel
-they start are stopped by :meth:`Hub.stop`, which also checks that none is left.
+Kubernetes). With ``accounts=True`` (root only, opt-in: :class:`Accounts` makes temporary Unix
+accounts and removes them) the hub keeps the configuration's own LocalProcessSpawner, each server
+runs as its user, and the owner check is on, as on a real one-machine hub. The hub, its proxy (the
+Python configurable-http-proxy) and every server and kernel they start are stopped by
+:meth:`Hub.stop`, which also checks that none is left.
 """
 from __future__ import annotations
 
@@ -28,9 +31,7 @@ OVERLAY = '''
 import os
 load_subconfig({config!r})
 c.JupyterHub.authenticator_class = "dummy"
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
-c.JupyterHub.ip = "127.0.0.1"
+{spawner}c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {hub_port}
@@ -39,13 +40,55 @@ c.JupyterHub.cleanup_servers = True
 c.JupyterHub.services = [{{"name": "e2e", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "e2e", "services": ["e2e"],
                              "scopes": ["admin:users", "admin:servers", "tokens", "admin:groups", "access:servers"]}}]
-c.Spawner.environment = {{**c.Spawner.environment, "COURSE_EXCHANGE_CHECK_OWNER": "0",
+c.Spawner.environment = {{**c.Spawner.environment, **{extra_env!r},
                           "PYTHONPATH": {pythonpath!r}, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
                           "OPENBLAS_NUM_THREADS": "1"}}
 c.Spawner.args = {args!r}
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 120
 '''
+
+
+ONE_ACCOUNT = '''c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
+'''
+
+
+class Accounts:
+    """Temporary Unix accounts with homes in ``homes`` (root only); removed, homes included, on exit."""
+
+    def __init__(self, names: list[str], homes: Path):
+        self.names, self.homes, self.made = names, homes, []
+
+    def __enter__(self) -> "Accounts":
+        import pwd
+
+        taken = [n for n in self.names if _exists(n, pwd)]
+        if taken:
+            raise RuntimeError(f"accounts {taken} exist already: not touching them")
+        self.homes.mkdir(parents=True, exist_ok=True)
+        for name in self.names:
+            subprocess.run(["useradd", "--create-home", "--home-dir", str(self.homes / name), "--shell", "/bin/bash",
+                            "--user-group", name], check=True, capture_output=True)
+            self.made.append(name)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import pwd
+
+        for name in self.made:
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        left = [n for n in self.made if _exists(n, pwd)]
+        assert not left, f"could not remove the accounts {left}"
+
+
+def _exists(name: str, pwd: Any) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
 
 
 def missing_packages() -> list[str]:
@@ -64,6 +107,9 @@ class Hub:
     proc: subprocess.Popen
     log_path: Path
     seen: set[int] = field(default_factory=set)
+    prefix: str = sys.prefix                    # the hub's environment
+    accounts: bool = False                      # users are Unix accounts
+    names: dict[str, str] = field(default_factory=dict)  # role name in the test -> user name
 
     @property
     def homes(self) -> Path:
@@ -131,30 +177,39 @@ class Hub:
         return killed
 
 
-def start_hub(root: Path, roster: dict[str, str], exchange: Path, timeout: float = 60) -> Hub:
-    """Start the course's hub in ``root`` for ``roster`` ({name: role}); returns once its API answers."""
+def start_hub(root: Path, roster: dict[str, str], exchange: Path, timeout: float = 60,
+              accounts: bool = False, server_env: dict[str, str] | None = None, prefix: str = sys.prefix) -> Hub:
+    """Start the course's hub in ``root`` for ``roster`` ({name: role}); returns once its API answers.
+
+    ``accounts``: the users are Unix accounts (see :class:`Accounts`); ``server_env`` is added to
+    every server's environment; ``prefix`` is the hub's environment (``make hub-env``).
+    """
     import requests
 
     homes, state = root / "home", root / "state"
-    homes.mkdir(parents=True)
+    homes.mkdir(parents=True, exist_ok=True)
     state.mkdir()
     (root / "roster.txt").write_text("".join(f"{role} {name}\n" for name, role in roster.items()))
     port, hub_port, api_port = free_port(), free_port(), free_port()
     token = secrets.token_hex(16)
-    args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []
+    args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 and not accounts else []
     config = root / "jupyterhub_test_config.py"
-    config.write_text(OVERLAY.format(config=str(REPO / "hub" / "jupyterhub_config.py"), homes=str(homes),
+    extra_env = dict(server_env or {})
+    if not accounts:
+        extra_env["COURSE_EXCHANGE_CHECK_OWNER"] = "0"
+    spawner = "" if accounts else ONE_ACCOUNT.format(homes=str(homes))
+    config.write_text(OVERLAY.format(config=str(REPO / "hub" / "jupyterhub_config.py"), spawner=spawner,
                                      port=port, hub_port=hub_port, api_port=api_port, token=token, args=args,
-                                     pythonpath=os.environ.get("PYTHONPATH", "")))
+                                     extra_env=extra_env, pythonpath=os.environ.get("PYTHONPATH", "")))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST", "COURSE_"))}
     env.update(COURSE_HUB_ROSTER=str(root / "roster.txt"), COURSE_HUB_STATE=str(state),
-               COURSE_EXCHANGE_ROOT=str(exchange), COURSE_HUB_ENV=sys.prefix,
-               PATH=os.path.join(sys.prefix, "bin") + os.pathsep + env.get("PATH", "/usr/bin:/bin"))
+               COURSE_EXCHANGE_ROOT=str(exchange), COURSE_HUB_ENV=prefix,
+               PATH=os.path.join(prefix, "bin") + os.pathsep + env.get("PATH", "/usr/bin:/bin"))
     log_path = root / "hub.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([os.path.join(sys.prefix, "bin", "jupyterhub"), "-f", str(config)], cwd=state,
+        proc = subprocess.Popen([os.path.join(prefix, "bin", "jupyterhub"), "-f", str(config)], cwd=state,
                                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    hub = Hub(root, f"http://127.0.0.1:{port}", token, proc, log_path)
+    hub = Hub(root, f"http://127.0.0.1:{port}", token, proc, log_path, prefix=prefix, accounts=accounts)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

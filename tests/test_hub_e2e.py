@@ -10,9 +10,16 @@ command in her clone of the course with her server's environment, and her formgr
 what it sees. bob answers two questions right; cy answers one with a plausible wrong answer that
 passes the visible tests. Each one's feedback page, fetched in their own server, shows their own
 score and nothing of the other's.
+
+The test runs with one Unix account for everyone (the hub's own SimpleLocalProcessSpawner, no
+system users: the exchange's owner check is off, as on Kubernetes). Run as root with
+``COURSE_HUB_E2E_ACCOUNTS=1``, it also runs the one-machine hub as configured: a temporary Unix
+account per user (removed afterwards), LocalProcessSpawner, each server as its user, the owner
+check on, and the instructor's commands run as her account.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -20,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import unquote
@@ -28,35 +36,57 @@ import nbformat
 import pytest
 
 import mutation
-from hub_support import REPO, Hub, missing_packages, start_hub
+from hub_support import REPO, Accounts, Hub, missing_packages, start_hub
 from nbtools import nbgrader_meta
 
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
 
 EX = "ex01_projection_shapes"
 COURSE_ID = "feature-geometry"
-ROSTER = {"ada": "instructor", "bob": "student", "cy": "student"}
+ROLES = {"ada": "instructor", "bob": "student", "cy": "student"}
+ACCOUNT_PREFIX = "fgtest"  # the temporary Unix accounts: fgtestada, fgtestbob, fgtestcy
 MARKER_RE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
 
 
-@pytest.fixture
-def hub(tmp_path):
+@pytest.fixture(params=["one-account", "system-accounts"])
+def hub(request, tmp_path):
     missing = missing_packages()
     if missing:
         pytest.skip(f"the hub extra is not installed ({', '.join(missing)} missing): "
                     "make setup EXTRAS=test,hub (CI installs it)")
     if shutil.which("git") is None:
         pytest.skip("git is not installed: nbgitpuller's lesson links need it")
-    exchange = tmp_path / "exchange"
+    accounts = request.param == "system-accounts"
+    prefix = os.environ.get("COURSE_HUB_E2E_ENV", "")
+    if accounts and not (prefix and os.geteuid() == 0 and shutil.which("useradd") and shutil.which("runuser")):
+        pytest.skip("the hub with real Unix accounts runs only as root with COURSE_HUB_E2E_ENV set to a hub "
+                    "environment every account can run (make hub-env HUB_ENV=...); it adds temporary "
+                    "accounts fgtest* and removes them")
+    root = tmp_path
+    if accounts:  # every account must reach its home and the exchange: not under root's private temp folder
+        root = Path(tempfile.mkdtemp(prefix="fg-hub-", dir="/tmp"))
+        os.chmod(root, 0o755)
+    roster = {(ACCOUNT_PREFIX + name if accounts else name): role for name, role in ROLES.items()}
+    exchange = root / "exchange"
     exchange.mkdir()
     os.chmod(exchange, 0o1777)
-    running = start_hub(tmp_path, ROSTER, exchange)
-    try:
-        yield running
-    finally:
-        leftovers = running.stop()
-        shutil.rmtree(tmp_path, ignore_errors=True)  # homes, exchange, the hub's database: nothing stays
-        assert not leftovers, f"processes still running after the hub stopped: {leftovers}"
+    with contextlib.ExitStack() as stack:
+        if accounts:
+            stack.enter_context(Accounts(list(roster), root / "home"))
+            # the one-machine install step `git config --system --add safe.directory ...`, for these servers only
+            (root / "gitconfig").write_text(f"[include]\n\tpath = /etc/gitconfig\n[safe]\n\tdirectory = "
+                                            f"{root / 'srv' / 'lessons.git'}\n")
+            os.chmod(root / "gitconfig", 0o644)
+        running = start_hub(root, roster, exchange, accounts=accounts, prefix=prefix if accounts else sys.prefix,
+                            server_env={"GIT_CONFIG_SYSTEM": str(root / "gitconfig")} if accounts else None)
+        running.names = {name: (ACCOUNT_PREFIX + name if accounts else name) for name in ROLES}
+        try:
+            yield running
+        finally:
+            leftovers = running.stop()
+            stack.close()  # the accounts go before their homes
+            shutil.rmtree(root, ignore_errors=True)  # homes, exchange, the hub's database: nothing stays
+            assert not leftovers, f"processes still running after the hub stopped: {leftovers}"
 
 
 class Student:
@@ -116,31 +146,67 @@ class Student:
         return [a for a in reply["value"] if a["assignment_id"] == EX]
 
 
-def _instructor_course(home: Path) -> Path:
-    """ada's clone of the course: the lessons, ex01's source and release, the nbgrader configuration."""
-    course = home / "feature-geometry"
-    course.mkdir(parents=True)
-    for item in ("lessons", f"solutions/{EX}", f"exercises/{EX}"):
-        shutil.copytree(REPO / item, course / item, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for item in ("nbgrader_config.py", "REFERENCES.md"):
-        shutil.copy2(REPO / item, course / item)
-    (course / ".gitignore").write_text("/grading/\n")
-    _git(course, "init", "--quiet")
-    _git(course, "add", "-A")
-    _git(course, "commit", "--quiet", "-m", "the course")
-    return course
+class Instructor:
+    """The instructor's clone of the course and her terminal: ``course`` and ``git`` as she runs them."""
 
+    def __init__(self, hub: Hub, name: str):
+        import course_utils.hub
 
-def _git(folder: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org", *args], cwd=folder,
-                          check=True, capture_output=True, text=True).stdout
+        self.hub, self.name = hub, name
+        self.home = hub.homes / name
+        self.course = self.home / "feature-geometry"
+        roles = Path(course_utils.hub.__file__).parent if not hub.accounts else Path(subprocess.run(
+            [f"{hub.prefix}/bin/python", "-c", "import course_utils.hub as h, os; print(os.path.dirname(h.__file__))"],
+            capture_output=True, text=True, check=True, cwd="/").stdout.strip())
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST", "COURSE_HUB"))}
+        env.update(HOME=str(self.home), USER=name, LOGNAME=name, COURSE_EXCHANGE_ROOT=str(hub.root / "exchange"),
+                   COURSE_ROOT=str(self.course), JUPYTER_CONFIG_PATH=str(roles / "jupyter_instructor"))
+        if not hub.accounts:
+            env["COURSE_EXCHANGE_CHECK_OWNER"] = "0"  # one Unix account for everyone: owners say nothing
+        self.env = env
+        self._clone()
 
+    def _run(self, args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", self.name, "--"] if self.hub.accounts else []
+        return subprocess.run(prefix + args, cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
 
-def _course(course: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "course_utils.grading", *args], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"course {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    def git(self, *args: str) -> str:
+        done = self._run(["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org", *args], self.course)
+        assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def course_cmd(self, *args: str) -> str:
+        python = f"{self.hub.prefix}/bin/python" if self.hub.accounts else sys.executable
+        done = self._run([python, "-m", "course_utils.grading", *args], self.course)
+        assert done.returncode == 0, f"course {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    def sandbox_args(self) -> list[str]:
+        """``--sandbox none`` where bubblewrap does not work for her: said explicitly, never assumed."""
+        code = "from course_utils.grading.boundary.sandbox import bwrap_usable as u; print(u())"
+        python = f"{self.hub.prefix}/bin/python" if self.hub.accounts else sys.executable
+        done = self._run([python, "-c", code], Path("/"))
+        usable = done.stdout.strip() == "True" and os.environ.get("COURSE_GRADING_BWRAP") != "none"
+        return [] if usable else ["--sandbox", "none"]
+
+    def _clone(self) -> None:
+        """Her clone: the lessons, ex01's source and release, the nbgrader configuration, in a git repository."""
+        course = self.course
+        course.mkdir(parents=True)
+        for item in ("lessons", f"solutions/{EX}", f"exercises/{EX}"):
+            shutil.copytree(REPO / item, course / item,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        for item in ("nbgrader_config.py", "REFERENCES.md"):
+            shutil.copy2(REPO / item, course / item)
+        (course / ".gitignore").write_text("/grading/\n")
+        if self.hub.accounts:
+            subprocess.run(["chown", "-R", f"{self.name}:", str(course)], check=True)
+            srv = self.hub.root / "srv" / "lessons.git"  # the install step: a folder for her to publish into
+            srv.mkdir(parents=True)
+            subprocess.run(["chown", f"{self.name}:", str(srv)], check=True)
+        self.git("init", "--quiet")
+        self.git("add", "-A")
+        self.git("commit", "--quiet", "-m", "the course")
 
 
 def _edit_markdown(nb, index: int, text: str):
@@ -165,65 +231,59 @@ def _answer(release, solution, right: set[str], mutants: dict[str, str]):
     return release
 
 
-def test_a_class_on_a_jupyterhub(hub, tmp_path):
+def test_a_class_on_a_jupyterhub(hub):
     started = time.monotonic()
     import requests
 
-    from course_utils.grading.boundary.sandbox import bwrap_usable
+    names = hub.names  # ada, bob, cy (fgtestada, ... with Unix accounts)
+    ada = Instructor(hub, names["ada"])
 
     # --- servers: roles --------------------------------------------------------------------------
-    ada_home = hub.homes / "ada"
-    course = _instructor_course(ada_home)
-    tokens = {name: hub.start_server(name) for name in ROSTER}
-    students = {name: Student(hub, name, tokens[name]) for name in ("bob", "cy")}
-    for name, role in ROSTER.items():
+    tokens = {name: hub.start_server(user) for name, user in names.items()}
+    students = {name: Student(hub, names[name], tokens[name]) for name in ("bob", "cy")}
+    bob, cy = students["bob"], students["cy"]
+    for name, role in ROLES.items():
         auth = {"Authorization": f"token {tokens[name]}"}
-        formgrader = requests.get(f"{hub.url}/user/{name}/formgrader", headers=auth, timeout=60)
+        formgrader = requests.get(f"{hub.url}/user/{names[name]}/formgrader", headers=auth, timeout=60)
         assert (formgrader.status_code == 200) == (role == "instructor"), (name, formgrader.status_code)
-        lab = requests.get(f"{hub.url}/user/{name}/lab", headers=auth, timeout=60).text
+        lab = requests.get(f"{hub.url}/user/{names[name]}/lab", headers=auth, timeout=60).text
         (page_config,) = re.findall(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', lab, re.S)
         disabled = json.loads(page_config).get("disabledExtensions", [])
         assert ("@jupyter/nbgrader:formgrader" in disabled) == (role == "student"), (name, disabled)
         assert "@jupyter/nbgrader:assignment-list" not in disabled, (name, disabled)
 
-    import course_utils.hub
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST"))}
-    env.update(HOME=str(ada_home), USER="ada", COURSE_EXCHANGE_ROOT=str(hub.root / "exchange"),
-               COURSE_EXCHANGE_CHECK_OWNER="0", COURSE_ROOT=str(course),
-               JUPYTER_CONFIG_PATH=str(Path(course_utils.hub.__file__).parent / "jupyter_instructor"))
-
     # --- lessons by link ---------------------------------------------------------------------------
     lessons_repo = hub.root / "srv" / "lessons.git"
-    out = _course(course, env, "hub-link", "--hub", hub.url, "--publish", str(lessons_repo))
+    out = ada.course_cmd("hub-link", "--hub", hub.url, "--publish", str(lessons_repo))
     (link,) = [line for line in out.splitlines() if line.startswith(hub.url)]
     expected = sorted(p.name for p in (REPO / "lessons").glob("*.ipynb"))
     for student in students.values():
         assert student.open_link(link) == expected
-        home = hub.homes / student.name
-        assert not (home / "feature-geometry" / "solutions").exists() and not (home / "feature-geometry" / "exercises").exists()
+        mine = hub.homes / student.name / "feature-geometry"
+        assert not (mine / "solutions").exists() and not (mine / "exercises").exists()
     # bob edits lesson 02; the course then changes lessons 02 and 03; both open the link again
     l02, l03 = "feature-geometry/lessons/02_feature_directions.ipynb", "feature-geometry/lessons/03_superposition.ipynb"
-    bob, cy = students["bob"], students["cy"]
     bob.save(l02, _edit_markdown(bob.notebook(l02), -1, "My own note on interference."))
     for rel in ("lessons/02_feature_directions.ipynb", "lessons/03_superposition.ipynb"):
-        nb = nbformat.read(course / rel, as_version=4)
-        nbformat.write(_edit_markdown(nb, 0, "Course update: a new paragraph."), course / rel)
-    _git(course, "commit", "--quiet", "-am", "lessons 02 and 03 updated")
-    out = _course(course, env, "hub-link", "--hub", hub.url, "--publish", str(lessons_repo))
-    assert "new commit" in out, out
-    assert "02_feature_directions (course update).ipynb" in bob.open_link(link)
-    assert "My own note" in bob.notebook(l02).cells[-1].source or any(
-        "My own note" in c.source for c in bob.notebook(l02).cells)
-    assert not any("Course update" in c.source for c in bob.notebook(l02).cells)
-    assert any("Course update" in c.source for c in bob.notebook(l03).cells)
-    assert cy.open_link(link) == expected
-    assert any("Course update" in c.source for c in cy.notebook(l02).cells)
+        nb = nbformat.read(ada.course / rel, as_version=4)
+        nbformat.write(_edit_markdown(nb, 0, "Course update: a new paragraph."), ada.course / rel)
+    ada.git("commit", "--quiet", "-am", "lessons 02 and 03 updated")
+    out = ada.course_cmd("hub-link", "--hub", hub.url, "--publish", str(lessons_repo))
+    assert "new commit" in out and link in out, out  # the link stays the same
+    assert bob.open_link(link) == sorted(expected + ["02_feature_directions (course update).ipynb"])
+
+    def says(student: Student, path: str, text: str) -> bool:
+        return any(text in c.source for c in student.notebook(path).cells)
+
+    assert says(bob, l02, "My own note") and not says(bob, l02, "Course update")  # his edit, untouched
+    assert says(bob, "feature-geometry/lessons/02_feature_directions (course update).ipynb", "Course update")
+    assert says(bob, l03, "Course update")  # a lesson he did not edit: updated
+    assert cy.open_link(link) == expected and says(cy, l02, "Course update")
 
     # --- release, fetch, work, validate, submit ----------------------------------------------------
-    out = _course(course, env, "release", EX, "--exchange")
+    out = ada.course_cmd("release", EX, "--exchange")
     assert "released ex01_projection_shapes to the exchange" in out, out
-    solution = nbformat.read(course / "solutions" / EX / f"{EX}.ipynb", as_version=4)
+    solution = nbformat.read(ada.course / "solutions" / EX / f"{EX}.ipynb", as_version=4)
     answers = {"bob": ({"output_shape", "project"}, {}), "cy": (set(), {"project": "project__no_shape_check"})}
     path = f"{EX}/{EX}.ipynb"
     for name, student in students.items():
@@ -240,19 +300,17 @@ def test_a_class_on_a_jupyterhub(hub, tmp_path):
         assert submitted and submitted[0]["submissions"], submitted
 
     # --- collect, grade, feedback: the instructor ---------------------------------------------------
-    out = _course(course, env, "collect", EX, "--exchange")
-    assert "collected 2 submission(s)" in out, out
-    for name in students:
-        assert (course / "grading" / "submitted" / name / EX / "submission_secret.txt").is_file()
-    sandbox = [] if bwrap_usable() else ["--sandbox", "none"]  # no bubblewrap here: say so, explicitly
-    out = _course(course, env, "grade", EX, "--jobs", "2", "--no-progress", *sandbox)
+    out = ada.course_cmd("collect", EX, "--exchange")
+    assert "collected 2 submission(s)" in out and "not collected" not in out, out
+    for student in students.values():
+        assert (ada.course / "grading" / "submitted" / student.name / EX / "submission_secret.txt").is_file()
+    out = ada.course_cmd("grade", EX, "--jobs", "2", "--no-progress", *ada.sandbox_args())
     assert "2 graded" in out, out
-    out = _course(course, env, "feedback", EX, "--exchange")
+    out = ada.course_cmd("feedback", EX, "--exchange")
     assert "released feedback of ex01_projection_shapes to the exchange for 2 student(s)" in out, out
-    seen = requests.get(f"{hub.url}/user/ada/formgrader/api/submissions/{EX}", timeout=60,
+    seen = requests.get(f"{hub.url}/user/{ada.name}/formgrader/api/submissions/{EX}", timeout=60,
                         headers={"Authorization": f"token {tokens['ada']}"}).json()
-    scores = {s["student"]: s["score"] for s in seen}
-    assert scores == {"bob": 4.0, "cy": 0.0}, seen
+    assert {s["student"]: s["score"] for s in seen} == {bob.name: 4.0, cy.name: 0.0}, seen
 
     # --- each student fetches their own feedback ------------------------------------------------------
     pages = {}
@@ -267,6 +325,6 @@ def test_a_class_on_a_jupyterhub(hub, tmp_path):
     assert "4 / 16" in pages["bob"] and "0 / 16" in pages["cy"], {k: re.findall(r"\d+ / 16", v) for k, v in pages.items()}
     for name, other in (("bob", "cy"), ("cy", "bob")):
         text = pages[name]
-        assert re.search(rf"\b{other}\b", text) is None, f"{name}'s page names {other}"
+        assert re.search(rf"\b{names[other]}\b", text) is None, f"{name}'s page names {other}"
         assert "BEGIN HIDDEN TESTS" not in text
     print(f"the class took {time.monotonic() - started:.0f} s")

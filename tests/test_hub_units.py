@@ -265,3 +265,20 @@ def test_role_configurations_ship_with_the_package():
              and "__pycache__" not in p.parts]
     assert len(files) >= 5
     assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+
+
+def test_readme_hub_commands_are_commands_the_course_knows():
+    """Every `course ...` line of the README's hub section parses as the course command would read it."""
+    import re
+    import shlex
+
+    from course_utils.grading.commands.cli import build_parser
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Teaching on a JupyterHub", 1)[1].split("\n## ", 1)[0]
+    lines = [line.split("  #")[0].strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S)
+             for line in block.splitlines()]
+    commands = [line for line in lines if line.startswith("course ")]
+    assert {c.split()[1] for c in commands} >= {"hub-link", "release", "collect", "grade", "feedback"}
+    for command in commands:
+        build_parser().parse_args(shlex.split(command)[1:])  # exits on an unknown option
