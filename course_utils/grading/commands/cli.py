@@ -1,4 +1,4 @@
-"""The ``course`` command: release, collect, grade, feedback, export and report."""
+"""The ``course`` command: release, collect, grade, feedback, export, report, site and hub-link."""
 from __future__ import annotations
 
 import argparse

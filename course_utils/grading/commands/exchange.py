@@ -138,7 +138,7 @@ def collect_from_exchange(course: Course, exercise: str, force: bool = False) ->
             print(f"  {line}")
         if not any(stage.iterdir()):
             print(f"nothing to collect for {exercise}")
-            return 1 if not subs else 0
+            return 1
         return collect(course, exercise, stage, force=force, kind="exchange")
 
 
