@@ -179,6 +179,7 @@ class Instructor:
         python = f"{self.hub.prefix}/bin/python" if self.hub.accounts else sys.executable
         done = self._run([python, "-m", "course_utils.grading", *args], self.course)
         assert done.returncode == 0, f"course {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        self.stderr = done.stderr
         return done.stdout
 
     def sandbox_args(self) -> list[str]:
@@ -304,8 +305,10 @@ def test_a_class_on_a_jupyterhub(hub):
     assert "collected 2 submission(s)" in out and "not collected" not in out, out
     for student in students.values():
         assert (ada.course / "grading" / "submitted" / student.name / EX / "submission_secret.txt").is_file()
-    out = ada.course_cmd("grade", EX, "--jobs", "2", "--no-progress", *ada.sandbox_args())
+    sandbox = ada.sandbox_args()
+    out = ada.course_cmd("grade", EX, "--jobs", "2", "--no-progress", *sandbox)
     assert "2 graded" in out, out
+    assert ("grading WITHOUT bubblewrap" in ada.stderr) == bool(sandbox), ada.stderr  # sandboxed unless said
     out = ada.course_cmd("feedback", EX, "--exchange")
     assert "released feedback of ex01_projection_shapes to the exchange for 2 student(s)" in out, out
     seen = requests.get(f"{hub.url}/user/{ada.name}/formgrader/api/submissions/{EX}", timeout=60,
