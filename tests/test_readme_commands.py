@@ -4,7 +4,9 @@ The commands of the README's ``bash`` blocks (and inline ``.venv/bin/...`` comma
 order, in a copy of the tracked files that shares this checkout's virtual environment, with a
 home folder holding the LMS download the worked example imports. Commands that start servers
 or the whole test suite (``make lab``, ``make test``, ``make bench``, ``make site``) and the
-conda recipe are left to their own tests.
+conda recipe are left to their own tests, and so are the ``sh`` blocks of "Teaching on a JupyterHub",
+which run as root on a hub machine or in an instructor's hub terminal (``test_hub_e2e.py`` runs their
+``course`` steps on a real hub; ``test_hub_units.py`` checks that each parses).
 """
 from __future__ import annotations
 

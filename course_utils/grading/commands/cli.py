@@ -1,4 +1,4 @@
-"""The ``course`` command: release, collect, grade, feedback, export and report."""
+"""The ``course`` command: release, collect, grade, feedback, export, report, site and hub-link."""
 from __future__ import annotations
 
 import argparse
@@ -38,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("release", help="regenerate exercises/ from solutions/ and validate them")
     r.add_argument("exercise", nargs="?", help="one exercise (default: all)")
     r.add_argument("--no-validate", action="store_true", help="skip running the notebooks")
+    r.add_argument("--exchange", action="store_true",
+                   help="also publish the release to nbgrader's exchange (a JupyterHub class fetches it there)")
 
-    c = sub.add_parser("collect", help="import submissions from an LMS zip or a folder")
+    c = sub.add_parser("collect", help="import submissions from an LMS zip, a folder or nbgrader's exchange")
     c.add_argument("exercise")
-    c.add_argument("source", type=Path, help="zip file or folder of submissions")
+    c.add_argument("source", type=Path, nargs="?", help="zip file or folder of submissions (not with --exchange)")
+    c.add_argument("--exchange", action="store_true",
+                   help="collect each student's newest submission from nbgrader's exchange (a JupyterHub class)")
     c.add_argument("--pattern", default=None,
                    help="regex with a named group 'student' matched against each file path")
     c.add_argument("--force", action="store_true", help="replace existing submissions")
@@ -67,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("feedback", help="per-student HTML feedback without hidden tests")
     f.add_argument("exercise")
+    f.add_argument("--exchange", action="store_true",
+                   help="also return the pages through nbgrader's exchange (students fetch them in JupyterLab)")
 
     e = sub.add_parser("export", help="CSV: one row per student, one column per graded cell")
     e.add_argument("exercise", nargs="?")
@@ -85,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("exercise")
     s.add_argument("--html", type=Path, nargs="?", const=True, default=None, metavar="FILE",
                    help="also write the report as an HTML page with plots (default: grading/report-EX.html)")
+
+    h = sub.add_parser("hub-link", help="publish the lessons for a JupyterHub and print the nbgitpuller link")
+    h.add_argument("--hub", default="http://localhost:8000", help="the hub's address (default: %(default)s)")
+    h.add_argument("--publish", default=None, metavar="REPO",
+                   help="push the lessons branch there: a remote name or URL, or a folder (made a bare repository)")
+    h.add_argument("--repo", default=None, metavar="URL",
+                   help="where students' servers clone the lessons from (default: the --publish folder)")
+    h.add_argument("--branch", default="hub-lessons", help="the lessons-only branch (default: %(default)s)")
+    h.add_argument("--lesson", default="lessons/00_start_here.ipynb", help="the notebook the link opens")
 
     w = sub.add_parser("site", help="execute every lesson and write the course website (works offline)")
     w.add_argument("-o", "--output", type=Path, default=None, help="output folder (default: site/)")
@@ -108,13 +123,30 @@ def main(argv: list[str] | None = None) -> int:
             return _grade(course, args)
         if args.command == "release":
             from .release import release
-            return release(course, args.exercise, validate=not args.no_validate)
+            code = release(course, args.exercise, validate=not args.no_validate)
+            if code == 0 and args.exchange:
+                from .exchange import publish_release
+                for exercise in [args.exercise] if args.exercise else course.exercises():
+                    publish_release(course, exercise)
+            return code
         if args.command == "collect":
+            if args.exchange == (args.source is not None):
+                raise CourseError("give either the LMS zip or folder to collect, or --exchange")
+            if args.exchange:
+                from .exchange import collect_from_exchange
+                return collect_from_exchange(course, args.exercise, args.force)
             from .collect import collect
             return collect(course, args.exercise, args.source, args.pattern, args.force, args.roster)
         if args.command == "feedback":
             from .feedback import write_feedback
-            return write_feedback(course, args.exercise)
+            code = write_feedback(course, args.exercise)
+            if args.exchange:
+                from .exchange import release_feedback
+                code = max(code, release_feedback(course, args.exercise))
+            return code
+        if args.command == "hub-link":
+            from course_utils.hub.lessons import hub_link
+            return hub_link(course.root, args.hub, args.publish, args.repo, args.branch, args.lesson)
         if args.command == "export":
             from .export import export
             return export(course, args.exercise, args.output, args.format, args.canvas_id, args.partial_totals)

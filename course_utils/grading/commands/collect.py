@@ -23,6 +23,8 @@ from .records import id_problem
 __all__ = ["PATTERNS", "LMS_FILE", "collect", "choose_notebooks"]
 
 LMS_FILE = "lms.json"
+# nbgrader's exchange puts this next to a submission; release_feedback needs it, no student's code does.
+EXCHANGE_SECRET = "submission_secret.txt"
 RESUBMIT = re.compile(r"-(\d+)(\.ipynb)$")
 MAX_FILE = 50 << 20
 _match = match_path  # the name earlier tests and tools use
@@ -69,8 +71,12 @@ def _safe_name(name: str) -> bool:
 
 
 def collect(course: Course, exercise: str, source: Path, pattern: str | None = None,
-            force: bool = False, roster: Path | None = None) -> int:
-    """Copy submissions into ``submitted/STUDENT/EX/``; prints a report; returns the exit code."""
+            force: bool = False, roster: Path | None = None, kind: str | None = None) -> int:
+    """Copy submissions into ``submitted/STUDENT/EX/``; prints a report; returns the exit code.
+
+    ``kind`` names where a folder of ``STUDENT/FILE`` came from when it is not an LMS
+    (``"exchange"``: staged from nbgrader's exchange by ``exchange.py``, with its timestamps).
+    """
     course.check_exercise(exercise)
     if not source.exists():
         raise CourseError(f"{source} does not exist: pass the LMS zip download or a folder")
@@ -96,6 +102,8 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
             out.unknown.append(entry.path)
             continue
         found = match_path(entry.path, patterns)
+        if found and kind and found.lms == "folder":
+            found.lms = kind
         if not found or not _safe_name(found.file):
             out.unknown.append(entry.path)
             continue
@@ -123,7 +131,7 @@ def collect(course: Course, exercise: str, source: Path, pattern: str | None = N
                 out.notes.append(f"{student}: {entry.path} is larger than 50 MB, not copied")
                 continue
             data = entry.read()
-            if name == "timestamp.txt" and details[student].lms != "folder":
+            if name == "timestamp.txt" and details[student].lms not in ("folder", "exchange"):
                 continue  # a file a student uploaded to the LMS is no submission time
             (dest / name).write_bytes(data)
         lms = _details(details[student], people.get(student), dest, flags)
@@ -147,7 +155,8 @@ def _details(found: Found, person: RosterEntry | None, dest: Path, flags: list[s
         if person.submitted:
             lms.submitted, lms.time_source = person.submitted, "Moodle's grading worksheet"
     if (dest / "timestamp.txt").is_file():
-        lms.time_source = "the timestamp.txt in the submission folder"
+        lms.time_source = ("nbgrader's exchange (when the student submitted)" if found.lms == "exchange"
+                           else "the timestamp.txt in the submission folder")
     return lms
 
 
@@ -199,7 +208,7 @@ def choose_notebooks(student: str, files: list[tuple[str, Entry]], expected: lis
             chosen.setdefault(PurePosixPath(name).name, entry)
             if name.endswith(".ipynb"):
                 out.notes.append(f"{student}: also uploaded {name} (kept, not graded)")
-            else:
+            elif name != EXCHANGE_SECRET:
                 out.notes.append(f"{student}: extra file {name}")
     if not notebooks:
         out.notes.append(f"{student}: no notebook in the submission ({', '.join(n for n, _ in files)})")

@@ -55,6 +55,8 @@ class Course:
     course_id: str
     timeout: float
     unchanged_arguments: bool = False
+    exchange: Path | None = None      # nbgrader's exchange root (c.Exchange.root)
+    check_owner: bool = True          # c.ExchangeCollect.check_owner: a submission's folder owner must be its student
 
     @classmethod
     def load(cls, root: Path | None = None) -> "Course":
@@ -73,6 +75,8 @@ class Course:
         db_url = cd.get("db_url", "sqlite:///" + str(base / "gradebook.db"))
         timeout = cfg.get("Execute", {}).get("timeout", 60)
         unchanged = cfg.get("CourseGrading", {}).get("unchanged_arguments", False)
+        exchange = cfg.get("Exchange", {}).get("root", "/usr/local/share/nbgrader/exchange")
+        check_owner = cfg.get("ExchangeCollect", {}).get("check_owner", True)
         return cls(root=base, source=folder("source_directory", "source"),
                    release=folder("release_directory", "release"),
                    submitted=folder("submitted_directory", "submitted"),
@@ -80,7 +84,9 @@ class Course:
                    feedback=folder("feedback_directory", "feedback"),
                    db_url=db_url, course_id=cd.get("course_id", ""),
                    timeout=float(timeout if isinstance(timeout, (int, float)) and timeout > 0 else 60),
-                   unchanged_arguments=unchanged is True)
+                   unchanged_arguments=unchanged is True,
+                   exchange=Path(exchange) if isinstance(exchange, str) and exchange else None,
+                   check_owner=check_owner is not False)
 
     @property
     def db_path(self) -> Path | None:

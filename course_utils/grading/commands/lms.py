@@ -38,7 +38,8 @@ PATTERNS = [
                           r"(?P<file>[^/]+)$")),
     ("folder", re.compile(r"^(?P<student>[^/]+)/(?P<file>[^/]+)$")),
 ]
-LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "folder": "the folder", "custom": "the download"}
+LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "folder": "the folder", "custom": "the download",
+             "exchange": "nbgrader's exchange"}
 
 
 @dataclass

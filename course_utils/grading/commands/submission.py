@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course
+from .collect import EXCHANGE_SECRET
 from .lms import LmsDetails
 from .records import REVIEW, Record
 from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
@@ -78,7 +79,7 @@ def prepare(course: Course, exercise: str, student: str, templates: list[Noteboo
     present = [p.name for p in entries if not p.is_symlink() and p.is_file()]
     expected = {f"{t.name}.ipynb" for t in templates}
     others = [n for n in present if n.endswith(".ipynb") and n not in expected]
-    extra = [n for n in present if not n.endswith(".ipynb") and n not in ("timestamp.txt", LMS_FILE)]
+    extra = [n for n in present if not n.endswith(".ipynb") and n not in ("timestamp.txt", LMS_FILE, EXCHANGE_SECRET)]
     lms = folder / LMS_FILE
     if lms.is_file() and not lms.is_symlink() and lms.stat().st_size < 20_000:
         try:
