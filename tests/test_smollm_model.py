@@ -220,3 +220,18 @@ def test_unknown_metadata_key_names_the_neighbours(model):
 def test_the_model_is_named_as_published(file_name, expected):
     from course_utils.smollm.model import display_name
     assert display_name(Path(file_name)) == expected
+
+
+def test_edit_replaces_the_residual_stream_after_a_block(model):
+    """An identity edit changes nothing; an edit at one layer changes that layer's stream and what follows."""
+    ids = model.tokenizer.encode("The capital of France is")
+    plain = model.forward(ids, return_residual=True)
+    seen = []
+    same = model.forward(ids, return_residual=True, edit=lambda layer, x: seen.append(layer) or x)
+    assert seen == list(range(model.config.n_layers))
+    assert np.array_equal(same.logits, plain.logits)
+    zeroed = model.forward(ids, return_residual=True, edit=lambda layer, x: x * 0 if layer == 12 else x)
+    assert np.array_equal(zeroed.residual[:13], plain.residual[:13]) and not np.any(zeroed.residual[13])
+    assert not np.allclose(zeroed.logits, plain.logits)
+    with pytest.raises(ValueError, match="residual stream's shape"):
+        model.forward(ids, edit=lambda layer, x: x[:1])

@@ -11,7 +11,7 @@ import re
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -216,6 +216,7 @@ class SmolLM:
         keep_residual: bool = False,
         keep_attention: bool = False,
         last_only: bool = False,
+        edit: Callable[[int, np.ndarray], np.ndarray] | None = None,
     ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
         cfg = self.config
         start = cache.length if cache is not None else 0
@@ -235,6 +236,10 @@ class SmolLM:
             z, pattern = causal_attention(q, k, v, q_offset=start)
             x = x + z.transpose(1, 0, 2).reshape(seq, cfg.n_heads * cfg.d_head) @ w_o
             x = x + swiglu_mlp(rms_norm(x, ln2, cfg.norm_eps), w_gate, w_up, w_down)
+            if edit is not None:
+                x = np.asarray(edit(layer, x), dtype=np.float32)
+                if x.shape != (seq, cfg.d_model):
+                    raise ValueError(f"edit must return the residual stream's shape {(seq, cfg.d_model)}; got {x.shape}")
             if keep_residual:
                 residual.append(x)
             if keep_attention:
@@ -243,7 +248,8 @@ class SmolLM:
         return final @ self.weight("W_E").T, residual, patterns
 
     def forward(
-        self, tokens: str | Sequence[int] | np.ndarray, return_residual: bool = False, return_attention: bool = False
+        self, tokens: str | Sequence[int] | np.ndarray, return_residual: bool = False, return_attention: bool = False,
+        edit: Callable[[int, np.ndarray], np.ndarray] | None = None,
     ) -> np.ndarray | ForwardResult:
         """Run the model on one sequence.
 
@@ -256,6 +262,10 @@ class SmolLM:
         return_attention : bool
             Also return attention patterns, ``(n_layers, n_heads, seq, seq)``
             (memory grows as ``seq**2``: 1 GB at about 1,000 tokens).
+        edit : callable (layer, residual) -> residual, optional
+            Called after every block with the block's index and the residual stream ``(seq, d_model)``;
+            what it returns replaces the stream for the rest of the pass (an intervention, e.g. splicing in
+            a reconstruction). The recorded residual stream is the edited one.
 
         Returns
         -------
@@ -265,7 +275,8 @@ class SmolLM:
             When either flag is set (fields not asked for are ``None``).
         """
         ids = self._as_ids(tokens)
-        logits, residual, patterns = self._run(ids, keep_residual=return_residual, keep_attention=return_attention)
+        logits, residual, patterns = self._run(ids, keep_residual=return_residual, keep_attention=return_attention,
+                                               edit=edit)
         if not (return_residual or return_attention):
             return logits
         return ForwardResult(

@@ -11,7 +11,7 @@ measured:
   latents.
 * **Feature families**: ``FAMILIES`` families of ``VARIANTS`` related features in 20 dimensions
   (each variant's direction is its family's direction plus a smaller variant-specific part, so
-  variants of one family have cosines of 0.7 to 0.8); an example switches families on with
+  variants of one family have cosines of 0.6 to 0.9); an example switches families on with
   probability ``FAMILY_P`` and picks one variant of each. Dictionaries of ``FAMILIES`` and of
   ``FAMILIES * VARIANTS`` latents show feature splitting.
 
