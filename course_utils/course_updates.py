@@ -65,7 +65,7 @@ def banner(pairs: list[tuple[str, str]], width: int = 78) -> str:
     rule = "=" * width
     lines = [rule,
              f"  COURSE UPDATE: {n} notebook{'s' if n != 1 else ''} you edited "
-             f"{'have' if n != 1 else 'has'} a newer version from the course.",
+             f"{'have' if n != 1 else 'has'} a new version from the course.",
              "  Your work is untouched; the course's new version sits beside it:"]
     for yours, update in pairs:
         lines += [f"    {yours}", f"      new version: {update}"]
@@ -78,8 +78,8 @@ def banner(pairs: list[tuple[str, str]], width: int = 78) -> str:
 def toast(pairs: list[tuple[str, str]]) -> str:
     """The JupyterLab notification (at most 140 characters, which is all JupyterLab shows)."""
     if len(pairs) == 1:
-        text = (f"Course update: a new version of {pairs[0][0]} is beside your copy, as "
-                f"{Path(pairs[0][1]).name}. See {NOTE}.")
+        text = (f"Course update: a new version of {Path(pairs[0][0]).name} is beside your copy "
+                f"({PREFIX.strip()} …). See {NOTE}.")
         if len(text) <= TOAST_LIMIT:
             return text
     n = len(pairs)

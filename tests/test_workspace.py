@@ -144,10 +144,10 @@ def test_update_copies_are_found_by_name_old_and_new(tmp_path: Path) -> None:
     assert pairs == [("lessons/02_a.ipynb", "lessons/COURSE UPDATE 02_a.ipynb"),
                      ("lessons/03_b.ipynb", "lessons/03_b (course update).ipynb")]
     text = course_updates.banner(pairs)
-    assert "2 notebooks you edited have a newer version" in text and "lessons/COURSE UPDATE 02_a.ipynb" in text
+    assert "2 notebooks you edited have a new version" in text and "lessons/COURSE UPDATE 02_a.ipynb" in text
     assert all(len(line) <= 78 for line in text.splitlines())
     one = course_updates.toast(pairs[:1])
-    assert "lessons/02_a.ipynb" in one and "COURSE UPDATE 02_a.ipynb" in one
+    assert "a new version of 02_a.ipynb is beside your copy (COURSE UPDATE …)" in one
     long = [("lessons/" + "x" * 80 + ".ipynb", "lessons/COURSE UPDATE " + "x" * 80 + ".ipynb")]
     for message in (course_updates.toast(pairs), course_updates.toast(long)):
         assert len(message) <= course_updates.TOAST_LIMIT and course_updates.NOTE in message
