@@ -13,6 +13,7 @@ Nothing is recorded: the copies on disk are the state, so deleting one ends its 
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from urllib.parse import quote
 
@@ -69,9 +70,10 @@ def banner(pairs: list[tuple[str, str]], width: int = 78) -> str:
              "  Your work is untouched; the course's new version sits beside it:"]
     for yours, update in pairs:
         lines += [f"    {yours}", f"      new version: {update}"]
-    lines += ["  Open both, take what you want from the new one, then delete the COURSE UPDATE",
-              "  file; this notice stops once none is left. (The same list is in",
-              f"  {NOTE}, at the top of JupyterLab's file browser.)", rule]
+    lines += textwrap.wrap(f"Open both, take what you want from the new one, then delete the {PREFIX.strip()} "
+                           f"file; this notice stops once none is left. The same list is in {NOTE}, at the top "
+                           "of JupyterLab's file browser.", width, initial_indent="  ", subsequent_indent="  ")
+    lines.append(rule)
     return "\n".join(lines)
 
 
