@@ -6,8 +6,8 @@ While such a copy exists the learner is told, in three places they cannot miss:
 
 * the terminal, after the sync and again after JupyterLab's start-up lines (:func:`banner`,
   printed by :mod:`course_utils.learner_server`);
-* JupyterLab itself: a notification when the page opens (:func:`toast`) and the note
-  ``COURSE UPDATES.md`` at the top of the file browser (:func:`refresh_note`).
+* JupyterLab itself: a notification when the page opens (:func:`toast`), whose button opens
+  the note ``COURSE UPDATES.md`` in the top folder (:func:`refresh_note`).
 
 Nothing is recorded: the copies on disk are the state, so deleting one ends its notice.
 """
@@ -28,6 +28,7 @@ NOTE = "COURSE UPDATES.md"
 NOTE_HEADING = "# Course updates waiting for you"
 SKIP_PARTS = {".course", ".ipynb_checkpoints", "__pycache__"}
 TOAST_LIMIT = 140  # JupyterLab cuts a notification's text here
+NBSP = "\u00a0"
 
 
 def update_name(rel: str) -> str:
@@ -70,9 +71,13 @@ def banner(pairs: list[tuple[str, str]], width: int = 78) -> str:
              "  Your work is untouched; the course's new version sits beside it:"]
     for yours, update in pairs:
         lines += [f"    {yours}", f"      new version: {update}"]
-    lines += textwrap.wrap(f"Open both, take what you want from the new one, then delete the {PREFIX.strip()} "
-                           f"file; this notice stops once none is left. The same list is in {NOTE}, at the top "
-                           "of JupyterLab's file browser.", width, initial_indent="  ", subsequent_indent="  ")
+    advice = (f"Open both, take what you want from the new one, then delete the {PREFIX.strip()} file; this "
+              f"notice stops once none is left. The same list is in {NOTE}, in the top folder of JupyterLab's "
+              "file browser.")
+    for name in (PREFIX.strip(), NOTE):  # never split a name over two lines
+        advice = advice.replace(name, name.replace(" ", NBSP))
+    lines += [line.replace(NBSP, " ") for line in textwrap.wrap(advice, width, initial_indent="  ",
+                                                                   subsequent_indent="  ")]
     lines.append(rule)
     return "\n".join(lines)
 
@@ -80,14 +85,13 @@ def banner(pairs: list[tuple[str, str]], width: int = 78) -> str:
 def toast(pairs: list[tuple[str, str]]) -> str:
     """The JupyterLab notification (at most 140 characters, which is all JupyterLab shows)."""
     if len(pairs) == 1:
-        text = (f"Course update: a new version of {Path(pairs[0][0]).name} is beside your copy "
-                f"({PREFIX.strip()} …). See {NOTE}.")
+        name = Path(pairs[0][0]).name
+        text = f"Course update: {name}, which you edited, has a new version beside it: {PREFIX}{name}"
         if len(text) <= TOAST_LIMIT:
             return text
     n = len(pairs)
-    return (f"Course update: {n} notebook{'s' if n != 1 else ''} you edited "
-            f"{'have' if n != 1 else 'has'} a new version beside {'them' if n != 1 else 'it'} "
-            f"({PREFIX.strip()} …). See {NOTE}.")
+    return (f"Course update: {n} notebook{'s' if n != 1 else ''} you edited {'have' if n != 1 else 'has'} a new "
+            f"version beside {'them' if n != 1 else 'it'}, named {PREFIX}…")
 
 
 def _link(rel: str) -> str:

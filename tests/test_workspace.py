@@ -146,11 +146,13 @@ def test_update_copies_are_found_by_name_old_and_new(tmp_path: Path) -> None:
     text = course_updates.banner(pairs)
     assert "2 notebooks you edited have a new version" in text and "lessons/COURSE UPDATE 02_a.ipynb" in text
     assert all(len(line) <= 78 for line in text.splitlines())
+    assert all(line.count("COURSE") == line.count("COURSE UPDATE") for line in text.splitlines())  # never split
     one = course_updates.toast(pairs[:1])
-    assert "a new version of 02_a.ipynb is beside your copy (COURSE UPDATE …)" in one
+    assert one == ("Course update: 02_a.ipynb, which you edited, has a new version beside it: "
+                   "COURSE UPDATE 02_a.ipynb")
     long = [("lessons/" + "x" * 80 + ".ipynb", "lessons/COURSE UPDATE " + "x" * 80 + ".ipynb")]
     for message in (course_updates.toast(pairs), course_updates.toast(long)):
-        assert len(message) <= course_updates.TOAST_LIMIT and course_updates.NOTE in message
+        assert len(message) <= course_updates.TOAST_LIMIT and message.endswith("named COURSE UPDATE …")
     # The note is ours to remove; a learner's file of that name is not.
     assert course_updates.refresh_note(tmp_path) and (tmp_path / course_updates.NOTE).exists()
     for path in tmp_path.rglob("*course update*"):

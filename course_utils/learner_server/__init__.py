@@ -34,7 +34,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from . import notice, validate, widget_state
 
     root = Path(serverapp.root_dir)
-    notice.WORKSPACE = root
+    notice.WORKSPACE, notice.BASE_URL = root, serverapp.base_url
     serverapp.contents_manager.register_pre_save_hook(widget_state.keep_widget_state)
     validate.install(serverapp.web_app)
     IOLoop.current().call_later(BANNER_DELAY, notice.print_banner, root)

@@ -3,11 +3,13 @@
 JupyterLab asks its server, once per page load, whether an update is available (the
 ``LabApp.check_for_updates_class`` setting) and shows the answer as a notification;
 :class:`CourseUpdateNotice` answers with the course's updates instead of JupyterLab's own
-(which would need the network). The text comes from :mod:`course_utils.course_updates`.
+(which would need the network); its button opens the note that lists every update (in a
+new browser tab). The text comes from :mod:`course_utils.course_updates`.
 """
 from __future__ import annotations
 
 import sys
+from urllib.parse import quote
 from pathlib import Path
 
 from jupyterlab.handlers.announcements import CheckForUpdateABC
@@ -16,8 +18,9 @@ from course_utils import course_updates
 
 __all__ = ["WORKSPACE", "CourseUpdateNotice", "print_banner"]
 
-#: The folder the server shows (set when the extension loads); None outside a learner's server.
+#: The folder the server shows and the server's base URL (set when the extension loads).
 WORKSPACE: Path | None = None
+BASE_URL = "/"
 
 
 def print_banner(root: Path) -> bool:
@@ -33,6 +36,10 @@ def print_banner(root: Path) -> bool:
 class CourseUpdateNotice(CheckForUpdateABC):
     """JupyterLab's update check, answered with the course's updates waiting in the workspace."""
 
-    async def __call__(self) -> str | None:  # type: ignore[override]
+    async def __call__(self) -> tuple[str, tuple[str, str]] | None:  # type: ignore[override]
         pairs = course_updates.pending(WORKSPACE) if WORKSPACE is not None else []
-        return course_updates.toast(pairs) if pairs else None
+        if not pairs:
+            return None
+        course_updates.refresh_note(WORKSPACE)
+        note = f"{BASE_URL.rstrip('/')}/lab/tree/{quote(course_updates.NOTE)}"
+        return course_updates.toast(pairs), ("What to do", note)
