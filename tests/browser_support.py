@@ -244,8 +244,9 @@ def open_notebook(page: Any, server: LabServer, path: str, timeout_ms: int = 60_
     expected = path.rsplit("/", 1)[-1]
     if title.inner_text().strip() != expected:
         raise AssertionError(f"the current tab is {title.inner_text()!r}, expected {expected!r}")
-    # Clicking the prompt area activates the notebook so menu commands target it.
-    first_cell.locator(".jp-InputPrompt, .jp-Cell-inputCollapser").first.click()
+    # Clicking the prompt area activates the notebook so menu commands target it (the collapser
+    # beside it would hide the cell's input, a change the notebook would then ask to save).
+    first_cell.locator(".jp-InputPrompt").first.click()
     wait_kernel_idle(page, server, path, timeout_ms / 1000)
 
 

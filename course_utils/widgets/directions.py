@@ -58,7 +58,7 @@ def directions_explorer(run: RoundTrip, *, angles: Sequence[float], values: Sequ
             raise ValueError(f"values must lie in [-1, 1] (the slider range); got {v}")
     controls: dict[str, Any] = {}
     for i, name in enumerate(names):
-        controls[f"angle {i}"] = int_slider(f"{name} angle°", int(round(angles[i])), 0, 359, width="250px")
+        controls[f"angle {i}"] = int_slider(f"{name} angle°", int(round(angles[i])), 0, 359)
     for i, name in enumerate(names):
         controls[f"value {i}"] = float_slider(f"{name} value", float(values[i]), -1.0, 1.0, 0.05, width="250px")
 
