@@ -5,15 +5,20 @@ JupyterLab servers they drive come from :mod:`lab_server` (re-exported here).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
-from lab_server import COURSE_ITEMS, LAB_SETTINGS, LEARNER_CONFIG, LabServer, copy_course, free_port, start_lab
+from lab_server import (COURSE_ITEMS, LAB_SETTINGS, LEARNER_CONFIG, LabServer, copy_course, free_port, start_lab,
+                        start_make_lab)
 
-__all__ = ["COURSE_ITEMS", "LAB_SETTINGS", "LEARNER_CONFIG", "LabServer", "copy_course", "free_port", "start_lab"]
+__all__ = ["COURSE_ITEMS", "LAB_SETTINGS", "LEARNER_CONFIG", "LabServer", "copy_course", "free_port", "start_lab",
+           "start_make_lab"]
 
 # Debian's Chromium; as root it needs --no-sandbox. The rest keep an offline
 # machine quiet (no update checks, no sync, no QUIC probes, no GPU process).
@@ -150,3 +155,84 @@ def press_validate(page: Any, timeout_ms: int = 120_000) -> tuple[str, str]:
     dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
     dialog.wait_for(state="detached", timeout=10_000)
     return result
+
+
+@contextlib.contextmanager
+def fresh_page(browser: Any, **options: Any) -> Iterator[Any]:
+    """A page in a new browser context (no shared storage), large enough for a notebook and a widget."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page: Any, lab: LabServer | None, tmp_path: Path, label: str) -> Iterator[None]:
+    """On any failure, save a screenshot and the server log into ``tmp_path`` and name them."""
+    try:
+        yield
+    except BaseException:
+        shot = tmp_path / f"{label}.png"
+        log = tmp_path / f"{label}-jupyter.log"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot))
+        with contextlib.suppress(Exception):
+            log.write_text(lab.log() if lab is not None else "")
+        print(f"browser test failed; screenshot: {shot}; server log: {log}")
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Explorers
+# ---------------------------------------------------------------------------
+
+def explorer_cells(page: Any) -> Any:
+    """Every notebook cell whose output holds both a widget slider and an image."""
+    cells = page.locator(f"{PANEL} .jp-CodeCell").filter(has=page.locator(".widget-slider .noUi-handle"))
+    return cells.filter(has=page.locator(OUTPUT_IMAGE))
+
+
+def readout_number(readout: str) -> float:
+    """A slider readout as a number (ipywidgets writes negative numbers with a Unicode minus sign)."""
+    return float(readout.replace("−", "-"))
+
+
+def step_slider(cell: Any, index: int) -> None:
+    """Press an arrow key on slider ``index`` of ``cell``; wait until its readout and the picture change."""
+    slider = cell.locator(".widget-slider").nth(index)
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout")
+    before_value = readout.inner_text().strip()
+    before_images = [im["src"] for im in output_images(cell)]
+    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowLeft" if at_max else "ArrowRight")
+
+    def redrawn() -> bool:
+        now = output_images(cell)
+        drawn = bool(now) and all(im["ok"] for im in now)
+        return readout.inner_text().strip() != before_value and drawn and [im["src"] for im in now] != before_images
+
+    wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
+    after_value = readout.inner_text().strip()
+    assert re.fullmatch(r"[-−]?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
+    step = readout_number(after_value) - readout_number(before_value)
+    assert (step < 0) if at_max else (step > 0), (
+        f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
+    )
+
+
+def drawn_for(cell: Any) -> dict[str, float]:
+    """The control values the explorer in ``cell`` last drew its picture for (from its caption)."""
+    text = cell.locator(".fg-caption").first.get_attribute("data-drawn-for") or ""
+    values = {}
+    for part in text.split(", "):
+        name, _, value = part.rpartition("=")
+        try:
+            values[name] = float(value)
+        except ValueError:
+            values[name] = value
+    return values

@@ -196,3 +196,37 @@ def start_lab(root: Path, work: Path, timeout: float = 90.0, learner: bool = Fal
     raise RuntimeError(f"jupyter lab did not start within {timeout:.0f} s; its log:\n{last_error}")
 
 
+
+
+def start_make_lab(workspace: Path, work: Path, timeout: float = 90.0) -> LabServer:
+    """Run ``make lab`` as the README gives it, headless, on the learner's copy ``workspace``; return once it answers.
+
+    ``-o setup`` keeps make from reinstalling and VENV points at the environment running the
+    tests; ``work`` holds the log and private settings, workspaces, config and runtime folders.
+    """
+    repo = Path(__file__).resolve().parents[1]
+    port, token = free_port(), secrets.token_hex(8)
+    lab_args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 "
+                f"--IdentityProvider.token={token} --LabApp.workspaces_dir={work / 'workspaces'} "
+                f"--LabApp.user_settings_dir={work / 'user-settings'}")
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(work / "runtime"), JUPYTER_CONFIG_DIR=str(work / "config"))
+    env.pop("MPLBACKEND", None)
+    venv = Path(sys.executable).parent.parent
+    log = work / "make-lab.log"
+    log_file = open(log, "w")
+    proc = subprocess.Popen(["make", "-C", str(repo), "-o", "setup", "lab", f"VENV={venv}", f"LAB_ARGS={lab_args}",
+                             f"WORKSPACE={workspace}"],
+                            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    server = LabServer(workspace, f"http://127.0.0.1:{port}", token, proc, log, log_file)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"make lab exited early:\n{server.log()}")
+        try:
+            server.api("status", timeout=2)
+            return server
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"make lab did not answer within {timeout:.0f} s:\n{server.log()}")
