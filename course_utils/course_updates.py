@@ -6,8 +6,8 @@ While such a copy exists the learner is told, in three places they cannot miss:
 
 * the terminal, after the sync and again after JupyterLab's start-up lines (:func:`banner`,
   printed by :mod:`course_utils.learner_server`);
-* JupyterLab itself: a notification when the page opens (:func:`toast`), whose button opens
-  the note ``COURSE UPDATES.md`` in the top folder (:func:`refresh_note`).
+* JupyterLab itself: it opens on the note ``COURSE UPDATES.md`` (:func:`refresh_note`, kept in
+  the top folder) and shows a notification (:func:`toast`).
 
 Nothing is recorded: the copies on disk are the state, so deleting one ends its notice.
 """

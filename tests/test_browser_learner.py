@@ -4,7 +4,8 @@ The server serves a workspace made by ``course_utils.workspace`` (as ``make lab`
 The tests restart it between "days", aim an angle slider, open and close notebooks without
 touching them, press Validate, read the course-update notice, and download an exercise from
 the offline site opened as a file. With ``COURSE_SCREENSHOTS=DIR`` they also save what a
-learner sees (``restart-explorer.png``, ``angle-slider.png``, ``update-notice.png``) into DIR.
+learner sees (``restart-explorer.png``, ``angle-slider.png``, ``update-notice.png``,
+``update-file-browser.png``) into DIR.
 """
 from __future__ import annotations
 
@@ -219,8 +220,8 @@ def _pending_update(tmp_path: Path) -> Path:
 
 def test_the_update_notice_is_visible(browser: Any, tmp_path: Path) -> None:
     """``make lab`` after the course changed a lesson the learner edited: the notice follows the server's start-up
-    lines; JupyterLab opens on lesson 00 with a notification naming both files (and no news prompt), the file browser
-    tells the two apart at a glance, and the notification's button opens the note with what to do."""
+    lines, JupyterLab opens on the note that names both files (with a notification, and no news prompt), and the
+    file browser tells the two apart at a glance."""
     ws = _pending_update(tmp_path)
     lab = bs.start_make_lab(ws, tmp_path)
     try:
@@ -230,30 +231,35 @@ def test_the_update_notice_is_visible(browser: Any, tmp_path: Path) -> None:
                           and lab.log(), 30, "the notice after the server's start-up lines")
         started = log.index("Use Control-C to stop this server")
         assert log.index("COURSE UPDATE: 1 notebook you edited", started) > started
+        printed = re.search(rf"{re.escape(lab.url)}/\S+", log).group(0)
+        assert printed.startswith(f"{lab.url}/lab/tree/COURSE%20UPDATES.md?token="), printed
         with bs.fresh_page(browser, viewport={"width": 1366, "height": 768}) as page, \
                 bs.screenshot_on_failure(page, lab, tmp_path, "notice"):
-            page.goto(f"{lab.url}/lab/tree/{LESSON_00}?token={lab.token}")
+            page.goto(printed.split("?")[0] + f"?token={lab.token}")
+            note = page.locator(".jp-RenderedMarkdown", has_text="Course updates waiting for you")
+            note.wait_for(state="visible", timeout=60_000)
+            assert "lessons/" + update in note.inner_text() and "Delete" in note.inner_text()
             toast = page.locator(".Toastify__toast", has_text="Course update")
-            toast.wait_for(state="visible", timeout=60_000)
+            toast.wait_for(state="visible", timeout=30_000)
             assert update in toast.inner_text() and "02_feature_directions.ipynb, which you edited" in toast.inner_text()
-            listing = page.locator(".jp-DirListing-item")
-            listing.filter(has_text="02_feature").first.wait_for(state="visible")
-            names = {item.get_attribute("title").split("\n")[0].removeprefix("Name: "): item for item in
-                     listing.all() if item.get_attribute("title")}
-            shown = {name: item.locator(".jp-DirListing-itemText").inner_text() for name, item in names.items()}
-            mine, theirs = shown["02_feature_directions.ipynb"], shown[update]
-            assert mine[:8] != theirs[:8], f"the file browser shows {mine!r} and {theirs!r}"
-            _keep(page, "update-notice.png")
             assert page.locator(".Toastify__toast", has_text="Jupyter news").count() == 0
-            with page.context.expect_page() as opened:
-                toast.locator("button", has_text="What to do").click()
-            note = opened.value
-            note.locator(".jp-RenderedMarkdown h1", has_text="Course updates waiting for you").wait_for(
-                state="visible", timeout=60_000)
-            assert update in note.locator(".jp-RenderedMarkdown").inner_text()
+            _keep(page, "update-notice.png")
+            if "/ lessons /" not in page.locator(".jp-BreadCrumbs").inner_text():
+                page.locator(".jp-DirListing-itemText", has_text=re.compile(r"^lessons$")).dblclick()
+            items = page.locator(".jp-DirListing-itemText")
+            items.filter(has_text=update).wait_for(state="visible")
+            # What the default width shows of each name (the rest is cut off with an ellipsis).
+            shown = dict(items.evaluate_all(
+                "els => els.map(e => [e.textContent, e.textContent.slice(0, Math.floor(e.textContent.length * "
+                "Math.min(1, e.clientWidth / e.scrollWidth)) - 1)])"))
+            mine, theirs = shown["02_feature_directions.ipynb"], shown[update]
+            common = min(len(mine), len(theirs))
+            assert common >= 8 and mine[:common] != theirs[:common], f"the file browser shows {mine!r}… and {theirs!r}…"
+            _keep(page, "update-file-browser.png")
+            note.locator("a", has_text="lessons/" + update).click()  # the note's links open the notebooks
+            page.locator(CURRENT_TAB, has_text=update).wait_for(state="visible", timeout=30_000)
     finally:
         lab.stop()
-    assert (ws / course_updates.NOTE).is_file()
 
 
 def test_the_offline_site_downloads_an_exercise_notebook(browser: Any, course_site: Path) -> None:

@@ -103,16 +103,22 @@ def test_a_failure_opens_with_what_went_wrong() -> None:
 
 def test_the_update_check_answers_with_the_course_updates(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setattr(notice, "WORKSPACE", tmp_path)
-    monkeypatch.setattr(notice, "BASE_URL", "/base/")
     check = notice.CourseUpdateNotice("4.0")
     assert asyncio.run(check()) is None and not notice.print_banner(tmp_path)
     (tmp_path / "lessons").mkdir()
     (tmp_path / "lessons" / "COURSE UPDATE 02_x.ipynb").write_text("{}")
-    message, (label, url) = asyncio.run(check())
+    message = asyncio.run(check())
     assert message == course_updates.toast([("lessons/02_x.ipynb", "lessons/COURSE UPDATE 02_x.ipynb")])
-    assert (label, url) == ("What to do", "/base/lab/tree/COURSE%20UPDATES.md")
     assert notice.print_banner(tmp_path) and "lessons/COURSE UPDATE 02_x.ipynb" in capsys.readouterr().err
     assert (tmp_path / course_updates.NOTE).exists()
+    # JupyterLab opens on the note while the update waits (and on lesson 00 once it is dealt with).
+    app = SimpleNamespace(base_url="/base/", default_url="/base/lab/tree/lessons/00_start_here.ipynb",
+                          web_app=SimpleNamespace(settings={}))
+    assert notice.land_on_note(tmp_path, app)
+    assert app.default_url == app.web_app.settings["default_url"] == "/base/lab/tree/COURSE%20UPDATES.md"
+    (tmp_path / "lessons" / "COURSE UPDATE 02_x.ipynb").unlink()
+    app.default_url = "/base/lab/tree/lessons/00_start_here.ipynb"
+    assert not notice.land_on_note(tmp_path, app) and app.default_url.endswith("00_start_here.ipynb")
 
 
 def test_the_learner_configuration_turns_it_all_on() -> None:

@@ -5,8 +5,8 @@ teach``. On start-up it
 
 * keeps explorers' last pictures with the notebook (:mod:`.widget_state`, a pre-save hook
   that completes what JupyterLab saves when widget state saving is on);
-* repeats the course-update notice after the server's start-up lines and offers it to
-  JupyterLab as a notification (:mod:`.notice`);
+* repeats the course-update notice after the server's start-up lines, opens JupyterLab on
+  the note that lists the updates and offers it as a notification (:mod:`.notice`);
 * answers nbgrader's Validate button truthfully for lessons, and puts the line that says
   what went wrong first for exercises (:mod:`.validate`).
 
@@ -34,7 +34,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from . import notice, validate, widget_state
 
     root = Path(serverapp.root_dir)
-    notice.WORKSPACE, notice.BASE_URL = root, serverapp.base_url
+    notice.WORKSPACE = root
     serverapp.contents_manager.register_pre_save_hook(widget_state.keep_widget_state)
     validate.install(serverapp.web_app)
+    notice.land_on_note(root, serverapp)
     IOLoop.current().call_later(BANNER_DELAY, notice.print_banner, root)
