@@ -10,9 +10,9 @@ lists every update (:func:`land_on_note`). The text comes from :mod:`course_util
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from pathlib import Path
 
 from jupyterlab.handlers.announcements import CheckForUpdateABC
 
@@ -40,7 +40,6 @@ class CourseUpdateNotice(CheckForUpdateABC):
     async def __call__(self) -> str | None:  # type: ignore[override]
         pairs = course_updates.pending(WORKSPACE) if WORKSPACE is not None else []
         return course_updates.toast(pairs) if pairs else None
-
 
 
 def land_on_note(root: Path, serverapp: Any) -> bool:
