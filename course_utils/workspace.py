@@ -83,16 +83,15 @@ def course_files(root: Path) -> list[str]:
 
 
 def kernel_language_info() -> dict:
-    """The ``language_info`` this environment's Python kernel reports (what JupyterLab would write)."""
-    try:
-        from ipykernel.ipkernel import IPythonKernel
+    """The ``language_info`` this Python's kernel (ipykernel 6 and 7) reports, which JupyterLab writes on opening.
 
-        return json.loads(json.dumps(IPythonKernel.language_info))
-    except Exception:  # no ipykernel here: the same fields, as ipykernel 6 and 7 give them
-        return {"name": "python", "version": sys.version.split()[0], "mimetype": "text/x-python",
-                "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
-                "pygments_lexer": f"ipython{sys.version_info[0]}", "nbconvert_exporter": "python",
-                "file_extension": ".py"}
+    Written out rather than read from ipykernel: importing its kernel module changes how
+    ``tqdm.auto`` draws progress bars in the same process (a test checks the two agree).
+    """
+    return {"name": "python", "version": sys.version.split()[0], "mimetype": "text/x-python",
+            "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "pygments_lexer": f"ipython{sys.version_info[0]}", "nbconvert_exporter": "python",
+            "file_extension": ".py"}
 
 
 def stamp_notebook(path: Path, language_info: dict) -> bool:

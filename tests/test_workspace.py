@@ -105,7 +105,9 @@ def test_every_notebook_copied_carries_the_kernels_language_info(tmp_path: Path)
     ws = tmp_path / "ws"
     workspace.sync(tmp_path, ws)
     info = workspace.kernel_language_info()
-    assert info["name"] == "python" and info["version"] == sys.version.split()[0]
+    kernel = subprocess.run([sys.executable, "-c", "import json; from ipykernel.ipkernel import IPythonKernel; "
+                             "print(json.dumps(IPythonKernel.language_info))"], capture_output=True, text=True, check=True)
+    assert info == json.loads(kernel.stdout), "the kernel reports other language_info than the copies carry"
     for rel in workspace.course_files(tmp_path):
         copy = ws / rel
         if copy.suffix != ".ipynb":
