@@ -8,9 +8,14 @@ one, from ``lessons/``, ``exercises/``, ``solutions/`` and ``REFERENCES.md``:
 * a file the course changed is updated only when the learner's copy still has the
   content the course gave them (outputs of cells they ran do not count as a change);
   otherwise their copy is kept and the course's new version is saved next to it as
-  ``NAME (course update).EXT``;
+  ``COURSE UPDATE NAME.EXT`` (a name that differs at its start, so the two never look
+  alike in a narrow file browser), and :mod:`course_utils.course_updates` keeps telling the
+  learner about it until they delete that copy;
 * nothing the learner wrote is ever overwritten or deleted, and a file they deleted
-  stays deleted unless the course changes it.
+  stays deleted unless the course changes it;
+* every notebook it writes carries the local kernel's ``language_info`` (committed
+  notebooks stay kernel-neutral), so opening one and closing it again leaves it unmodified:
+  without it the kernel fills that metadata in and JupyterLab asks to save.
 
 What was copied is recorded in ``workspace/.course/manifest.json`` (a content hash per
 file). Run ``python -m course_utils.workspace`` to sync without starting JupyterLab.
@@ -24,7 +29,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["COURSE_ITEMS", "Report", "content_hash", "course_files", "sync", "main"]
+from . import course_updates
+
+__all__ = ["COURSE_ITEMS", "Report", "content_hash", "course_files", "kernel_language_info", "stamp_notebook",
+           "sync", "main"]
 
 COURSE_ITEMS = ("lessons", "exercises", "solutions", "REFERENCES.md")
 MANIFEST = Path(".course") / "manifest.json"
@@ -74,14 +82,48 @@ def course_files(root: Path) -> list[str]:
     return found
 
 
-def _update_name(rel: str) -> str:
-    path = Path(rel)
-    return (path.parent / f"{path.stem} (course update){path.suffix}").as_posix()
+def kernel_language_info() -> dict:
+    """The ``language_info`` this Python's kernel (ipykernel 6 and 7) reports, which JupyterLab writes on opening.
+
+    Written out rather than read from ipykernel: importing its kernel module changes how
+    ``tqdm.auto`` draws progress bars in the same process (a test checks the two agree).
+    """
+    return {"name": "python", "version": sys.version.split()[0], "mimetype": "text/x-python",
+            "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "pygments_lexer": f"ipython{sys.version_info[0]}", "nbconvert_exporter": "python",
+            "file_extension": ".py"}
+
+
+def stamp_notebook(path: Path, language_info: dict) -> bool:
+    """Give the notebook at ``path`` this ``language_info``; True if the file was rewritten.
+
+    Written the way Jupyter writes notebooks (sorted keys, one-space indent), so saving it
+    unchanged from JupyterLab gives the same bytes. A file that is not a notebook, or that
+    Jupyter did not write in that form, is left alone.
+    """
+    text = path.read_text(encoding="utf-8")
+    try:
+        nb = json.loads(text)
+        metadata = nb["metadata"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    if not isinstance(metadata, dict) or metadata.get("language_info") == language_info:
+        return False
+    if _dumps(nb) != text:
+        return False
+    metadata["language_info"] = language_info
+    path.write_text(_dumps(nb), encoding="utf-8")
+    return True
+
+
+def _dumps(nb: dict) -> str:
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def sync(root: Path, dest: Path) -> Report:
     """Make or top up the learner's copy ``dest`` of the course at ``root``; returns what changed."""
     report = Report()
+    info = kernel_language_info()
     manifest_path = dest / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -92,24 +134,32 @@ def sync(root: Path, dest: Path) -> Report:
         course = content_hash(source)
         known = manifest.get(rel)
         if course == known:
+            if target.suffix == ".ipynb" and target.exists() and content_hash(target) == known:
+                stamp_notebook(target, info)  # still the course's: follow the kernel (a new Python)
             continue
         if not target.exists():
-            if known is None or known != course:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
-                (report.added if known is None else report.updated).append(rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _copy(source, target, info)
+            (report.added if known is None else report.updated).append(rel)
         elif content_hash(target) in (known, course):
-            shutil.copy2(source, target)
+            _copy(source, target, info)
             if known is not None:
                 report.updated.append(rel)
         else:
-            update = _update_name(rel)
-            shutil.copy2(source, dest / update)
+            update = course_updates.update_name(rel)
+            _copy(source, dest / update, info)
             report.kept.append((rel, update))
         manifest[rel] = course
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    course_updates.refresh_note(dest)
     return report
+
+
+def _copy(source: Path, target: Path, info: dict) -> None:
+    shutil.copy2(source, target)
+    if target.suffix == ".ipynb":
+        stamp_notebook(target, info)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for line in report.lines():
             print(line)
+    waiting = course_updates.pending(dest)
+    if waiting:
+        print(course_updates.banner(waiting))
     return 0
 
 

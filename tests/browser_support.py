@@ -1,27 +1,24 @@
-"""A throw-away JupyterLab server and the page actions a learner performs in it.
+"""Page actions a learner performs in JupyterLab, driven by Playwright, and the Chromium to run them in.
 
-Used by ``tests/test_browser.py``. The server always runs on a *copy* of the
-course (autosave would otherwise write outputs into committed notebooks), on a
-free localhost port, with a known token and its own settings, workspaces and
-runtime folders, so two test runs never share any state.
+Used by ``tests/test_browser.py`` and ``tests/test_browser_learner.py``; the throw-away
+JupyterLab servers they drive come from :mod:`lab_server` (re-exported here).
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
+
+from lab_server import (COURSE_ITEMS, LAB_SETTINGS, LEARNER_CONFIG, LabServer, copy_course, free_port, start_lab,
+                        start_make_lab)
+
+__all__ = ["COURSE_ITEMS", "LAB_SETTINGS", "LEARNER_CONFIG", "LabServer", "copy_course", "free_port", "start_lab",
+           "start_make_lab"]
 
 # Debian's Chromium; as root it needs --no-sandbox. The rest keep an offline
 # machine quiet (no update checks, no sync, no QUIC probes, no GPU process).
@@ -37,21 +34,6 @@ CHROMIUM_ARGS = [
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     CHROMIUM_ARGS.append("--no-sandbox")
 
-# The folders and files a learner's server needs (never solutions/).
-COURSE_ITEMS = ("lessons", "exercises", "nbgrader_config.py")
-
-# JupyterLab settings for the test server: no news/update fetches (the machine is
-# offline and the prompt would cover the page), and every cell kept in the DOM.
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
-        "windowingMode": "none",
-    },
-}
-
 OUTPUT_IMAGE = ".jp-OutputArea-output img"
 STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
@@ -63,152 +45,6 @@ def find_chromium() -> str | None:
         if found:
             return found
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
-
-
-def free_port() -> int:
-    """A localhost TCP port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def copy_course(repo: Path, dest: Path) -> Path:
-    """Copy the course items a server needs from ``repo`` into ``dest``; return ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for item in COURSE_ITEMS:
-        src = repo / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        elif src.is_file():
-            shutil.copy2(src, dest / item)
-        else:
-            raise FileNotFoundError(f"{src} is missing; the browser test copies it into the server's folder")
-    return dest
-
-
-@dataclass
-class LabServer:
-    """A running ``jupyter lab`` process serving ``root`` at ``url``."""
-
-    root: Path
-    url: str
-    token: str
-    proc: subprocess.Popen
-    log_path: Path
-    _log_file: Any = field(repr=False, default=None)
-
-    def api(self, path: str, method: str = "GET", timeout: float = 5.0) -> Any:
-        """Call the server's REST API at ``/api/<path>``; return the decoded JSON (or None)."""
-        req = urllib.request.Request(
-            f"{self.url}/api/{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-            data=b"" if method == "POST" else None,
-        )
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            body = resp.read()
-        return json.loads(body) if body else None
-
-    def lab_url(self, path: str) -> str:
-        """URL that opens ``path`` (relative to ``root``) alone in a reset JupyterLab workspace."""
-        return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
-
-    def log(self) -> str:
-        """The server's combined stdout/stderr so far."""
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        """Shut the server and every kernel it started down, politely first, then by force."""
-        try:
-            import psutil
-
-            descendants = psutil.Process(self.proc.pid).children(recursive=True)
-        except Exception:  # psutil missing or the server already gone
-            descendants = []
-        if self.proc.poll() is None:
-            try:
-                self.api("shutdown", method="POST")
-            except (OSError, urllib.error.URLError):
-                pass
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            if self.proc.poll() is not None:
-                break
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                continue
-        # Kernels run in sessions of their own, so the process group does not reach them.
-        for child in descendants:
-            try:
-                child.kill()
-            except Exception:
-                pass
-        if self._log_file is not None:
-            self._log_file.close()
-
-
-def start_lab(root: Path, work: Path, timeout: float = 90.0) -> LabServer:
-    """Start ``jupyter lab`` on ``root`` (its own process group); return once it answers.
-
-    ``work`` receives the server log and the private settings, workspaces and
-    runtime folders. Raises RuntimeError (with the log) if the server never answers.
-    """
-    settings = work / "lab-settings"
-    for name, values in LAB_SETTINGS.items():
-        target = settings / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
-    env = dict(os.environ)
-    # A learner's kernel has no forced backend: figures must appear through the inline backend.
-    env.pop("MPLBACKEND", None)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(work / "config"),
-        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
-        PYTHONUNBUFFERED="1",
-    )
-    last_error = ""
-    for attempt in range(3):
-        port = free_port()
-        token = secrets.token_hex(16)
-        log_path = work / f"jupyter-lab-{attempt}.log"
-        cmd = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.open_browser=False",
-            f"--LabApp.user_settings_dir={settings}",
-            f"--LabApp.workspaces_dir={work / 'workspaces'}",
-        ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            cmd.append("--allow-root")
-        log_file = open(log_path, "w")
-        proc = subprocess.Popen(
-            cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        server = LabServer(root, f"http://127.0.0.1:{port}", token, proc, log_path, log_file)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                server.api("status", timeout=2)
-                return server
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.2)
-        last_error = server.log()
-        server.stop()
-        if "address already in use" not in last_error.lower():
-            break
-    raise RuntimeError(f"jupyter lab did not start within {timeout:.0f} s; its log:\n{last_error}")
 
 
 # ---------------------------------------------------------------------------
@@ -244,8 +80,9 @@ def open_notebook(page: Any, server: LabServer, path: str, timeout_ms: int = 60_
     expected = path.rsplit("/", 1)[-1]
     if title.inner_text().strip() != expected:
         raise AssertionError(f"the current tab is {title.inner_text()!r}, expected {expected!r}")
-    # Clicking the prompt area activates the notebook so menu commands target it.
-    first_cell.locator(".jp-InputPrompt, .jp-Cell-inputCollapser").first.click()
+    # Clicking the prompt area activates the notebook so menu commands target it (the collapser
+    # beside it would hide the cell's input, a change the notebook would then ask to save).
+    first_cell.locator(".jp-InputPrompt").first.click()
     wait_kernel_idle(page, server, path, timeout_ms / 1000)
 
 
@@ -318,3 +155,84 @@ def press_validate(page: Any, timeout_ms: int = 120_000) -> tuple[str, str]:
     dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
     dialog.wait_for(state="detached", timeout=10_000)
     return result
+
+
+@contextlib.contextmanager
+def fresh_page(browser: Any, **options: Any) -> Iterator[Any]:
+    """A page in a new browser context (no shared storage), large enough for a notebook and a widget."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page: Any, lab: LabServer | None, tmp_path: Path, label: str) -> Iterator[None]:
+    """On any failure, save a screenshot and the server log into ``tmp_path`` and name them."""
+    try:
+        yield
+    except BaseException:
+        shot = tmp_path / f"{label}.png"
+        log = tmp_path / f"{label}-jupyter.log"
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot))
+        with contextlib.suppress(Exception):
+            log.write_text(lab.log() if lab is not None else "")
+        print(f"browser test failed; screenshot: {shot}; server log: {log}")
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Explorers
+# ---------------------------------------------------------------------------
+
+def explorer_cells(page: Any) -> Any:
+    """Every notebook cell whose output holds both a widget slider and an image."""
+    cells = page.locator(f"{PANEL} .jp-CodeCell").filter(has=page.locator(".widget-slider .noUi-handle"))
+    return cells.filter(has=page.locator(OUTPUT_IMAGE))
+
+
+def readout_number(readout: str) -> float:
+    """A slider readout as a number (ipywidgets writes negative numbers with a Unicode minus sign)."""
+    return float(readout.replace("−", "-"))
+
+
+def step_slider(cell: Any, index: int) -> None:
+    """Press an arrow key on slider ``index`` of ``cell``; wait until its readout and the picture change."""
+    slider = cell.locator(".widget-slider").nth(index)
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout")
+    before_value = readout.inner_text().strip()
+    before_images = [im["src"] for im in output_images(cell)]
+    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowLeft" if at_max else "ArrowRight")
+
+    def redrawn() -> bool:
+        now = output_images(cell)
+        drawn = bool(now) and all(im["ok"] for im in now)
+        return readout.inner_text().strip() != before_value and drawn and [im["src"] for im in now] != before_images
+
+    wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
+    after_value = readout.inner_text().strip()
+    assert re.fullmatch(r"[-−]?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
+    step = readout_number(after_value) - readout_number(before_value)
+    assert (step < 0) if at_max else (step > 0), (
+        f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
+    )
+
+
+def drawn_for(cell: Any) -> dict[str, float]:
+    """The control values the explorer in ``cell`` last drew its picture for (from its caption)."""
+    text = cell.locator(".fg-caption").first.get_attribute("data-drawn-for") or ""
+    values = {}
+    for part in text.split(", "):
+        name, _, value = part.rpartition("=")
+        try:
+            values[name] = float(value)
+        except ValueError:
+            values[name] = value
+    return values

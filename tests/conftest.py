@@ -70,3 +70,33 @@ def course_site(tmp_path_factory):
 def json_dump(obj) -> str:
     import json
     return json.dumps(obj)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless system Chromium (skip locally when absent; fail under CI)."""
+    import browser_support as bs
+
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "Playwright for Python is not installed (pip install playwright)"
+    chromium = bs.find_chromium()
+    if problem is None and chromium is None:
+        problem = "no Chromium found (install Debian's `chromium` package)"
+    if problem is not None:
+        if _in_ci():
+            pytest.fail(f"{problem}; CI is set, so the browser test must run")
+        pytest.skip(problem)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=chromium, args=bs.CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()

@@ -11,7 +11,6 @@ missing browser is a failure.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -35,34 +34,6 @@ SOLUTION = "solutions/ex01_projection_shapes/ex01_projection_shapes.ipynb"
 ERROR_RE = re.compile(r"Traceback|^\w*(Error|Exception)\b", re.MULTILINE)
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless system Chromium (skip locally when absent; fail under CI)."""
-    problem = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "Playwright for Python is not installed (pip install playwright)"
-    chromium = bs.find_chromium()
-    if problem is None and chromium is None:
-        problem = "no Chromium found (install Debian's `chromium` package)"
-    if problem is not None:
-        if _in_ci():
-            pytest.fail(f"{problem}; CI is set, so the browser test must run")
-        pytest.skip(problem)
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=chromium, args=bs.CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
-
-
 @pytest.fixture(scope="module")
 def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.LabServer]:
     """JupyterLab serving a copy of the course; always shut down with its kernels."""
@@ -77,75 +48,10 @@ def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.L
         server.stop()
 
 
-@contextlib.contextmanager
-def fresh_page(browser: Any) -> Iterator[Any]:
-    """A page in a new browser context (no shared storage), large enough for a notebook and a widget."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    with fresh_page(browser) as page:
+    with bs.fresh_page(browser) as page:
         yield page
-
-
-@contextlib.contextmanager
-def screenshot_on_failure(page: Any, lab: bs.LabServer, tmp_path: Path, label: str) -> Iterator[None]:
-    """On any failure, save a screenshot and the server log into ``tmp_path`` and name them."""
-    try:
-        yield
-    except BaseException:
-        shot = tmp_path / f"{label}.png"
-        log = tmp_path / f"{label}-jupyter.log"
-        with contextlib.suppress(Exception):
-            page.screenshot(path=str(shot))
-        with contextlib.suppress(Exception):
-            log.write_text(lab.log())
-        print(f"browser test failed; screenshot: {shot}; server log: {log}")
-        raise
-
-
-def _explorer_cells(page: Any) -> Any:
-    """Every notebook cell whose output holds both a widget slider and an image."""
-    cells = page.locator(f"{bs.PANEL} .jp-CodeCell").filter(has=page.locator(".widget-slider .noUi-handle"))
-    return cells.filter(has=page.locator(bs.OUTPUT_IMAGE))
-
-
-def _number(readout: str) -> float:
-    """A slider readout as a number (ipywidgets writes negative numbers with a Unicode minus sign)."""
-    return float(readout.replace("−", "-"))
-
-
-def _step_slider(cell: Any, index: int) -> None:
-    """Press an arrow key on slider ``index`` of ``cell``; wait until its readout and the picture change."""
-    slider = cell.locator(".widget-slider").nth(index)
-    handle = slider.locator(".noUi-handle").first
-    readout = slider.locator(".widget-readout")
-    before_value = readout.inner_text().strip()
-    before_images = [im["src"] for im in bs.output_images(cell)]
-    at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
-    handle.scroll_into_view_if_needed()
-    handle.focus()
-    handle.press("ArrowLeft" if at_max else "ArrowRight")
-
-    def redrawn() -> bool:
-        now = bs.output_images(cell)
-        drawn = bool(now) and all(im["ok"] for im in now)
-        return readout.inner_text().strip() != before_value and drawn and [im["src"] for im in now] != before_images
-
-    bs.wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
-    after_value = readout.inner_text().strip()
-    assert re.fullmatch(r"[-−]?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
-    step = _number(after_value) - _number(before_value)
-    assert (step < 0) if at_max else (step > 0), (
-        f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
-    )
-
 
 
 def _check_layout(page: Any, cell: Any) -> None:
@@ -160,18 +66,6 @@ def _check_layout(page: Any, cell: Any) -> None:
     assert shown <= layout and abs(natural - 2 * layout) <= 2, (natural, shown, layout)
 
 
-def _drawn_for(cell: Any) -> dict[str, float]:
-    text = cell.locator(".fg-caption").first.get_attribute("data-drawn-for") or ""
-    values = {}
-    for part in text.split(", "):
-        name, _, value = part.rpartition("=")
-        try:
-            values[name] = float(value)
-        except ValueError:
-            values[name] = value
-    return values
-
-
 def _rapid_moves(page: Any, lab: bs.LabServer, lesson: str, cell: Any, index: int, presses: int = 6) -> None:
     """Press an arrow key several times without waiting: once the kernel is idle, the picture is the last value's."""
     slider = cell.locator(".widget-slider").nth(index)
@@ -182,15 +76,15 @@ def _rapid_moves(page: Any, lab: bs.LabServer, lesson: str, cell: Any, index: in
     handle.focus()
     for _ in range(presses):
         handle.press("ArrowLeft" if at_max else "ArrowRight", delay=0)
-    final = _number(slider.locator(".widget-readout").inner_text().strip())
+    final = bs.readout_number(slider.locator(".widget-readout").inner_text().strip())
 
     def settled() -> bool:
-        drawn = _drawn_for(cell).get(label)
+        drawn = bs.drawn_for(cell).get(label)
         return isinstance(drawn, float) and abs(drawn - final) <= 1e-6 * max(1.0, abs(final))
 
     bs.wait_for(settled, 60, f"the picture of {label!r} to show its last value {final}")
     bs.wait_kernel_idle(page, lab, lesson)
-    assert settled(), f"after the kernel settled, the picture shows {_drawn_for(cell)}, not {label}={final}"
+    assert settled(), f"after the kernel settled, the picture shows {bs.drawn_for(cell)}, not {label}={final}"
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -202,7 +96,7 @@ def test_lesson_runs_and_every_explorer_redraws(browser: Any, lab: bs.LabServer,
     page = context.new_page()
     with contextlib.ExitStack() as stack:
         stack.callback(context.close)
-        stack.enter_context(screenshot_on_failure(page, lab, tmp_path, Path(lesson).stem))
+        stack.enter_context(bs.screenshot_on_failure(page, lab, tmp_path, Path(lesson).stem))
         source = nbformat.read(lab.root / lesson, as_version=4)
         n_code = sum(c.cell_type == "code" for c in source.cells)
         n_explorers = sum(bool(re.search(r"\bwidgets\.\w+_explorer\(", c.source)) for c in source.cells
@@ -219,7 +113,7 @@ def test_lesson_runs_and_every_explorer_redraws(browser: Any, lab: bs.LabServer,
         broken = [im["src"][:60] for im in images if not im["ok"]]
         assert not broken, f"images that failed to load: {broken}"
 
-        cells = _explorer_cells(page)
+        cells = bs.explorer_cells(page)
         assert cells.count() == n_explorers > 0, (
             f"{cells.count()} cells show a slider next to a picture; the lesson builds {n_explorers} explorers")
         for k in range(cells.count()):
@@ -227,7 +121,7 @@ def test_lesson_runs_and_every_explorer_redraws(browser: Any, lab: bs.LabServer,
             _check_layout(page, cell)
             n_sliders = cell.locator(".widget-slider").count()
             for index in sorted({0, n_sliders - 1}):
-                _step_slider(cell, index)
+                bs.step_slider(cell, index)
             _rapid_moves(page, lab, lesson, cell, 0)
         errors_after = [text for text in bs.error_outputs(page) if ERROR_RE.search(text)]
         assert not errors_after, "moving a slider raised:\n\n" + "\n\n".join(errors_after)
@@ -243,7 +137,7 @@ def test_validate_button_reports_blank_failures_then_solution_success(
     n_written = sum(bool(nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")) for c in release.cells)
     assert n_tests >= 1, f"{EXERCISE} has no autograded test cells"
 
-    with fresh_page(browser) as page, screenshot_on_failure(page, lab, tmp_path, "validate-blank"):
+    with bs.fresh_page(browser) as page, bs.screenshot_on_failure(page, lab, tmp_path, "validate-blank"):
         bs.open_notebook(page, lab, EXERCISE)
         classes, text = bs.press_validate(page)
         assert "validation-failed" in classes.split(), f"Validate did not report failures:\n{text}"
@@ -258,7 +152,7 @@ def test_validate_button_reports_blank_failures_then_solution_success(
 
     # The blank's page is closed by now, so nothing can save it over the solution.
     shutil.copyfile(ROOT / SOLUTION, lab.root / EXERCISE)
-    with fresh_page(browser) as page, screenshot_on_failure(page, lab, tmp_path, "validate-solution"):
+    with bs.fresh_page(browser) as page, bs.screenshot_on_failure(page, lab, tmp_path, "validate-solution"):
         bs.open_notebook(page, lab, EXERCISE)
         classes, text = bs.press_validate(page)
         assert "validation-success" in classes.split(), f"Validate did not pass the solution:\n{text}"

@@ -8,43 +8,23 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import subprocess
-import sys
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 import browser_support as bs
+from course_utils import workspace as workspace_module
 from nbtools import ROOT
 
 pytestmark = pytest.mark.slow
 
 
 def test_make_lab_serves_the_course_headless(tmp_path: Path) -> None:
-    port, token = bs.free_port(), secrets.token_hex(8)
-    lab_args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 "
-                f"--IdentityProvider.token={token} --LabApp.workspaces_dir={tmp_path / 'workspaces'}")
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
-    venv = Path(sys.executable).parent.parent
-    log = tmp_path / "make-lab.log"
-    log_file = open(log, "w")
     workspace = tmp_path / "workspace"
-    proc = subprocess.Popen(["make", "-C", str(ROOT), "-o", "setup", "lab", f"VENV={venv}", f"LAB_ARGS={lab_args}",
-                             f"WORKSPACE={workspace}"],
-                            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    server = bs.LabServer(ROOT, f"http://127.0.0.1:{port}", token, proc, log, log_file)
+    server = bs.start_make_lab(workspace, tmp_path)
+    port, token = server.url.rsplit(":", 1)[1], server.token
     try:
-        def answers() -> bool:
-            assert proc.poll() is None, f"make lab exited early:\n{server.log()}"
-            try:
-                return server.api("status", timeout=2) is not None
-            except (OSError, urllib.error.URLError):
-                return False
-
-        bs.wait_for(answers, 90, "make lab to answer")
         # The server's root is the learner's copy: course material only, lessons and exercises reachable.
         root = {c["name"] for c in server.api("contents")["content"]}
         assert root == {"lessons", "exercises", "solutions", "REFERENCES.md"}, root
@@ -53,8 +33,12 @@ def test_make_lab_serves_the_course_headless(tmp_path: Path) -> None:
         exercises = server.api("contents/exercises")
         assert {c["name"] for c in exercises["content"]} >= {p.name for p in (ROOT / "exercises").iterdir()
                                                              if p.is_dir()}
-        assert (workspace / "lessons" / "00_start_here.ipynb").read_bytes() == \
-            (ROOT / "lessons" / "00_start_here.ipynb").read_bytes()
+        # The learner's copy is the course's, with the kernel's language_info (opening it changes nothing).
+        copy = json.loads((workspace / "lessons" / "00_start_here.ipynb").read_text())
+        assert copy["metadata"].pop("language_info") == workspace_module.kernel_language_info()
+        course = json.loads((ROOT / "lessons" / "00_start_here.ipynb").read_text())
+        course["metadata"].pop("language_info", None)
+        assert copy == course
         # The URL make printed opens lesson 00.
         found = bs.wait_for(lambda: re.search(rf"http://127\.0\.0\.1:{port}/\S+", server.log()), 30,
                             "make lab to print its URL")

@@ -92,3 +92,19 @@ def test_release_fails_only_on_stubs(path):
     graded = [i for i, c in enumerate(nb.cells) if nbtools.is_graded_code(c)]
     passing = [nbtools.nbgrader_meta(nb.cells[i])["grade_id"] for i in graded if i not in failing_cells]
     assert not passing, f"test cells pass on the blank release (free points): {passing}"
+
+
+@pytest.mark.slow
+def test_start_here_tables_keep_their_columns():
+    """Lesson 00's lesson and exercise tables line up on every row, whatever the longest name (ex06 once overflowed)."""
+    from course_utils.website.executed import cache_folder, execute_lesson
+
+    nb = execute_lesson(nbtools.ROOT / "lessons" / "00_start_here.ipynb", timeout=300, cache=cache_folder())
+    texts = [out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+             if out.get("output_type") == "stream"]
+    exercises = next(t for t in texts if t.startswith("exercise notebook")).splitlines()
+    assert len(exercises) == len(nbtools.exercise_notebooks()) + 1
+    assert len({len(line) for line in exercises}) == 1, "\n".join(exercises)  # right-aligned numbers end together
+    lessons = next(t for t in texts if t.startswith("lesson ")).splitlines()
+    column = lessons[0].index("status")
+    assert all(re.match(r"(ready|planned) ", line[column:]) for line in lessons[1:]), "\n".join(lessons)

@@ -70,13 +70,10 @@ def _write_project(src: Path, root: Path, lessons: list[tuple[Any, Page]]) -> No
     import nbformat
 
     (src / "lessons").mkdir(parents=True)
-    (src / "downloads").mkdir()
     shutil.copytree(STATIC, src / "_static")
     for nb, page in lessons:
         nbformat.write(nb, src / "lessons" / page.name)
     exercises = exercise_notebooks(root)
-    for path in exercises:
-        shutil.copy(path, src / "downloads" / path.name)
     references = (root / "REFERENCES.md").is_file()
     if references:
         shutil.copy(root / "REFERENCES.md", src / "REFERENCES.md")

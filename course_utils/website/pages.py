@@ -4,12 +4,14 @@ Pure functions from notebooks to MyST Markdown (no Sphinx import), so they are q
 """
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["title_of", "overview_of", "conf_py", "index_md", "exercises_md"]
+__all__ = ["title_of", "overview_of", "conf_py", "index_md", "exercises_md", "download_link"]
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*\S)\s*$", re.M)
 
@@ -61,8 +63,11 @@ html_theme_options = {
     "use_download_button": False,
     "use_fullscreen_button": False,
     "navigation_with_keys": True,
+    "navbar_persistent": [],         # search lives in the sidebar; no second box in the header
+    "footer_content_items": [],      # no "By Feature Geometry © Copyright Feature Geometry."
 }
-exclude_patterns = ["_build", "downloads"]
+html_context = {"default_mode": "auto"}  # light or dark as the reader's system says (never an empty mode)
+exclude_patterns = ["_build"]
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
 '''
 
@@ -119,9 +124,9 @@ def _exercise_summary(path: Path) -> tuple[str, str, int, float]:
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
             text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-            if body:
-                intro = " ".join(body)
+            paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip() and not p.lstrip().startswith("#")]
+            if paragraphs:  # the first paragraph: a list or steps further down would run together
+                intro = " ".join(line.strip() for line in paragraphs[0].splitlines())
                 break
     graded = [c for c in nb["cells"] if (c.get("metadata", {}).get("nbgrader") or {}).get("grade")]
     points = sum(float((c["metadata"]["nbgrader"]).get("points", 0)) for c in graded)
@@ -137,7 +142,20 @@ def exercises_md(exercises: list[Path]) -> str:
              "Press **Validate** to check your answers.", ""]
     for path in exercises:
         title, intro, graded, points = _exercise_summary(path)
-        parts += [f"## {title}", "", intro, "",
-                  f"{graded} graded questions, {points:g} points. "
-                  f"{{download}}`Download {path.name} <downloads/{path.name}>`", ""]
+        parts += [f"## {title}", "", intro, "", f"{graded} graded questions, {points:g} points.", "",
+                  download_link(path), ""]
     return "\n".join(parts)
+
+
+def download_link(path: Path) -> str:
+    """A link that downloads the notebook at ``path``, carried inside the page as a ``data:`` URL.
+
+    A link to the file itself downloads only when the site is served over HTTP: opened as
+    ``site/index.html`` (``file://``) the browser ignores ``download`` and shows the JSON.
+    """
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    name = html.escape(path.name)
+    return ("```{raw} html\n"
+            f'<p><a class="reference download internal" download="{name}" '
+            f'href="data:application/x-ipynb+json;base64,{data}">'
+            f'<code class="xref download docutils literal notranslate">Download {name}</code></a></p>\n```')

@@ -21,13 +21,15 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DPI", "SHARPNESS", "render", "drawn_for", "assemble", "int_slider", "float_slider", "build_controls",
-           "values_of", "caption_of"]
+__all__ = ["DPI", "SHARPNESS", "render", "drawn_for", "assemble", "slider_width", "int_slider", "float_slider",
+           "build_controls", "values_of", "caption_of"]
 
 #: CSS pixels per inch of an explorer's picture (the figure size in inches sets its size on screen).
 DPI = 90
 #: The picture holds this many image pixels per CSS pixel, so it stays sharp on high-DPI screens.
 SHARPNESS = 2
+#: Longest slider track in CSS pixels (one pixel per degree of a full turn).
+MAX_TRACK = 360
 
 
 def render(fig: Any, scale: int = SHARPNESS) -> bytes:
@@ -46,19 +48,31 @@ def drawn_for(controls: dict[str, Any]) -> str:
     return ", ".join(f"{control.description or name}={shown(control)}" for name, control in controls.items())
 
 
-def int_slider(label: str, value: int, low: int, high: int, width: str = "260px") -> Any:
-    """An integer slider that reports its value when released (one redraw per move)."""
+def slider_width(label: str, steps: int) -> str:
+    """A slider's width: at least 260 px, and long enough for a track of one pixel per step up to 360 steps.
+
+    A 0..359° angle slider gets a track of about 360 px, so a drag can stop on any degree;
+    the arrow keys move one step and the number at the end can be typed over. The label takes
+    about 7 px per character and the readout with its margins about 100 px (Chromium, JupyterLab 4).
+    """
+    return f"{max(260, min(steps, MAX_TRACK) + 7 * len(label) + 100)}px"
+
+
+def int_slider(label: str, value: int, low: int, high: int, width: str | None = None, step: int = 1) -> Any:
+    """An integer slider that reports its value when released (one redraw per move); see :func:`slider_width`."""
     import ipywidgets as widgets
 
-    return widgets.IntSlider(value=value, min=low, max=high, description=label, continuous_update=False,
+    width = width or slider_width(label, (high - low) // step)
+    return widgets.IntSlider(value=value, min=low, max=high, step=step, description=label, continuous_update=False,
                              style={"description_width": "initial"},
                              layout=widgets.Layout(width=width, min_width="200px"))
 
 
-def float_slider(label: str, value: float, low: float, high: float, step: float, width: str = "260px") -> Any:
-    """A float slider that reports its value when released (one redraw per move)."""
+def float_slider(label: str, value: float, low: float, high: float, step: float, width: str | None = None) -> Any:
+    """A float slider that reports its value when released (one redraw per move); see :func:`slider_width`."""
     import ipywidgets as widgets
 
+    width = width or slider_width(label, int(round((high - low) / step)))
     return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=label,
                                continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
                                style={"description_width": "initial"},
@@ -101,8 +115,7 @@ def build_controls(spec: Any) -> dict[str, Any]:
         if not low <= start <= high:
             raise ValueError(f"slider {name!r} starts at {start}, outside its range {low}..{high}")
         if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in entry):
-            built[name] = int_slider(name, int(start), int(low), int(high))
-            built[name].step = int(step)
+            built[name] = int_slider(name, int(start), int(low), int(high), step=int(step))
         else:
             built[name] = float_slider(name, float(start), float(low), float(high), float(step))
     return built

@@ -57,9 +57,8 @@ def directions_explorer(run: RoundTrip, *, angles: Sequence[float], values: Sequ
         if not -1 <= v <= 1:
             raise ValueError(f"values must lie in [-1, 1] (the slider range); got {v}")
     controls: dict[str, Any] = {}
-    for i, name in enumerate(names):
-        controls[f"angle {i}"] = int_slider(f"{name} angle°", int(round(angles[i])), 0, 359, width="250px")
-    for i, name in enumerate(names):
+    for i, name in enumerate(names):  # one row per feature: its angle (a pixel per degree), then its value
+        controls[f"angle {i}"] = int_slider(f"{name} angle°", int(round(angles[i])), 0, 359)
         controls[f"value {i}"] = float_slider(f"{name} value", float(values[i]), -1.0, 1.0, 0.05, width="250px")
 
     def draw(axes: Any) -> str:
