@@ -218,7 +218,11 @@ def step_slider(cell: Any, index: int) -> None:
 
     wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
     after_value = readout.inner_text().strip()
-    assert re.fullmatch(r"[-−]?\d+(\.\d+)?", after_value), f"unexpected readout {after_value!r}"
+    number = r"[-−]?\d+(\.\d+)?"
+    if not re.fullmatch(number, before_value):  # a selection slider: its readout names the option, which changed
+        assert not re.fullmatch(number, after_value), f"readout went from a name {before_value!r} to {after_value!r}"
+        return
+    assert re.fullmatch(number, after_value), f"unexpected readout {after_value!r}"
     step = readout_number(after_value) - readout_number(before_value)
     assert (step < 0) if at_max else (step > 0), (
         f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
@@ -230,7 +234,7 @@ def drawn_for(cell: Any) -> dict[str, float]:
     text = cell.locator(".fg-caption").first.get_attribute("data-drawn-for") or ""
     values = {}
     for part in text.split(", "):
-        name, _, value = part.rpartition("=")
+        name, _, value = part.partition("=")  # a description has no "="; a selection label may
         try:
             values[name] = float(value)
         except ValueError:

@@ -76,10 +76,16 @@ def _rapid_moves(page: Any, lab: bs.LabServer, lesson: str, cell: Any, index: in
     handle.focus()
     for _ in range(presses):
         handle.press("ArrowLeft" if at_max else "ArrowRight", delay=0)
-    final = bs.readout_number(slider.locator(".widget-readout").inner_text().strip())
+    readout = slider.locator(".widget-readout").inner_text().strip()
+    try:
+        final: float | str = bs.readout_number(readout)
+    except ValueError:  # a selection slider's readout names its option
+        final = readout
 
     def settled() -> bool:
         drawn = bs.drawn_for(cell).get(label)
+        if isinstance(final, str):
+            return drawn == final
         return isinstance(drawn, float) and abs(drawn - final) <= 1e-6 * max(1.0, abs(final))
 
     bs.wait_for(settled, 60, f"the picture of {label!r} to show its last value {final}")

@@ -271,13 +271,13 @@ def test_a_class_on_a_jupyterhub(hub):
     ada.git("commit", "--quiet", "-am", "lessons 02 and 03 updated")
     out = ada.course_cmd("hub-link", "--hub", hub.url, "--publish", str(lessons_repo))
     assert "new commit" in out and link in out, out  # the link stays the same
-    assert bob.open_link(link) == sorted(expected + ["02_feature_directions (course update).ipynb"])
+    assert bob.open_link(link) == sorted(expected + ["COURSE UPDATE 02_feature_directions.ipynb"])
 
     def says(student: Student, path: str, text: str) -> bool:
         return any(text in c.source for c in student.notebook(path).cells)
 
     assert says(bob, l02, "My own note") and not says(bob, l02, "Course update")  # his edit, untouched
-    assert says(bob, "feature-geometry/lessons/02_feature_directions (course update).ipynb", "Course update")
+    assert says(bob, "feature-geometry/lessons/COURSE UPDATE 02_feature_directions.ipynb", "Course update")
     assert says(bob, l03, "Course update")  # a lesson he did not edit: updated
     assert cy.open_link(link) == expected and says(cy, l02, "Course update")
 
