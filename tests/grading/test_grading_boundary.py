@@ -401,6 +401,20 @@ def test_a_failing_call_shows_where_in_the_students_cells_it_failed(worker):
 
 @needs_bwrap
 @pytest.mark.xdist_group("sandbox_worker")
+def test_a_failing_test_line_is_quoted_without_the_lines_around_it(worker):
+    """A test's traceback quotes the line that failed and no other line of the (possibly hidden) test cell."""
+    result = _run(worker, [
+        "def f(x):\n    return x\n",
+        ("test", "first_line = 1\nassert f(2) == 3, 'f(2) should be 3'\nlast_line = 4"),
+    ])
+    (error,) = [o for o in result.cells[1]["outputs"] if o["output_type"] == "error"]
+    text = "\n".join(error["traceback"])
+    assert "assert f(2) == 3" in text and "f(2) should be 3" in text
+    assert "first_line" not in text and "last_line" not in text
+
+
+@needs_bwrap
+@pytest.mark.xdist_group("sandbox_worker")
 def test_names_the_instructors_cells_define_are_never_borrowed(worker):
     """A test cell moved above the imports cell cannot pick up the student's stand-ins for the checkers."""
     result = _run(worker, [

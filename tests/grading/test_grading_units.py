@@ -324,7 +324,7 @@ def test_a_failing_visible_check_is_quoted_whole():
 @pytest.mark.parametrize("seconds, text", [(75, "1 min 15 s"), (2 * 3600 + 300, "2 h 5 min"),
                                            (86400 + 7200, "1 day 2 h"), (274 * 86400 + 3600 * 11, "274 days 11 h")])
 def test_lateness_reads_naturally(seconds, text):
-    from course_utils.grading.commands.grade import _duration
+    from course_utils.grading.commands.stored import duration as _duration
 
     assert _duration(seconds) == text
 
@@ -390,3 +390,51 @@ def test_script_links_in_a_written_answer_are_inert_in_the_formgrader(answer):
     page = markdown2html(inert_markdown(answer)).lower()
     assert not re.search(r"(href|src)=\"\s*(javascript|vbscript|data|jav&)", page), page
     assert "<a " not in page and "<img" not in page
+
+
+def test_a_worker_thread_starts_its_worker_early_and_replaces_it_when_the_class_needs_more_modules():
+    """The early worker (started before the gradebook opens) serves when its modules suffice; otherwise
+    the thread closes it before the first student and starts one with the class's modules."""
+    import queue
+    import threading
+
+    from course_utils.grading.boundary.pool import Limits
+    from course_utils.grading.commands import grade
+
+    made: list[str] = []
+
+    class Fake:
+        def __init__(self, kind: str) -> None:
+            self.kind, self.closed = kind, False
+            made.append(kind)
+
+        def alive(self) -> bool:
+            return not self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def run(self, cells, limits, files, notebook):
+            return grade.RunResult(fatal=f"run by the {self.kind} worker")
+
+    def graded_by(make_worker) -> tuple[list, list]:
+        made.clear()
+        box: list = [None]
+        jobs, out = queue.Queue(), queue.Queue()
+        thread = threading.Thread(target=grade._worker_loop, args=(box, lambda: Fake("early"), jobs, out))
+        thread.start()
+        tpl = NotebookTemplate("nb", [])
+        for student in ("a", "b"):
+            job = grade.Job(record=grade.Record(student=student, exercise="ex"), notebooks=[(tpl, object())])
+            jobs.put((job, make_worker, Limits(timeout=5)))
+        jobs.put(None)
+        thread.join(10)
+        box[0].close()
+        return [[r.fatal for r in out.get()[1]] for _ in range(2)], list(made)
+
+    import unittest.mock
+    with unittest.mock.patch.object(grade, "run_plan", lambda clean: []), \
+            unittest.mock.patch.object(grade, "job_limits", lambda limits, clean, timing: limits):
+        early, full = ["run by the early worker"], ["run by the full worker"]
+        assert graded_by(None) == ([early, early], ["early"])
+        assert graded_by(lambda: Fake("full")) == ([full, full], ["early", "full"])

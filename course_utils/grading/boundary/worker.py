@@ -119,6 +119,21 @@ def _wipe_new(root: str, keep: dict[str, str | None]) -> None:
                 pass
 
 
+def _warm_tracebacks(shell) -> None:
+    """Format one traceback as a cell's error would be, so that each child does not import
+    IPython's traceback machinery (``stack_data``, ``executing``) anew on its first error."""
+    def fail() -> None:
+        raise ValueError("warm-up")
+
+    try:
+        fail()
+    except ValueError:
+        try:
+            shell.InteractiveTB.structured_traceback(*sys.exc_info(), tb_offset=0)
+        except Exception:
+            pass
+
+
 class Zygote:
     """Owns the pre-imported shell, forks children and cleans up after each student."""
 
@@ -142,6 +157,7 @@ class Zygote:
             except Exception:
                 pass
         self.shell = make_shell(self.owner_ref)
+        _warm_tracebacks(self.shell)
         if self.mode == MODE_PIDNS:
             self.dev = _listing("/dev")
         send(self.ctrl, event="ready", warm=ok, seconds=time.perf_counter() - started)

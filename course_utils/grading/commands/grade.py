@@ -8,7 +8,6 @@ Nothing a student does can stop the batch.
 """
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -20,9 +19,10 @@ from ..boundary.limits import BUDGET_FLOOR, derived_limits
 from ..boundary.pool import LOCKED, STUDENT, TEST, Limits, RunResult, Worker, WorkerError
 from .records import Record
 from ..boundary.sandbox import choose_mode, default_spec
-from .sanitize import Sanitized, inert_markdown
+from .sanitize import Sanitized
 from .scoring import cell_score
-from .submission import Job, prepare, prepare_safely, warm_modules
+from .stored import graded_notebook, store, store_failure
+from .submission import Job, folder_imports, prepare, prepare_safely, warm_modules
 from .template import NotebookTemplate
 
 __all__ = ["SANDBOX_FAILED", "Options", "Job", "prepare", "run_plan", "finish", "graded_notebook", "grade_class"]
@@ -84,30 +84,6 @@ def finish(job: Job, results: list[RunResult | None]) -> None:
         record.status = "flagged" if record.reasons else "graded"
 
 
-def graded_notebook(clean: Sanitized, tpl: NotebookTemplate) -> dict:
-    """The graded notebook as nbformat v4 JSON, with nbgrader metadata from the template."""
-    known = tpl.by_id()
-    cells = []
-    for i, c in enumerate(clean.cells):
-        source = c.source
-        if c.cell_type in ("markdown", "raw") and not (c.grade_id and known[c.grade_id].kind in ("test", "locked")):
-            source = inert_markdown(source)
-        cell: dict = {"cell_type": c.cell_type, "id": f"cell-{i:03d}", "metadata": {}, "source": source}
-        if c.grade_id:
-            t = known[c.grade_id]
-            cell["metadata"]["nbgrader"] = {
-                "grade_id": c.grade_id, "grade": t.graded, "solution": t.kind in ("answer", "manual"),
-                "locked": t.kind in ("test", "locked"), "task": t.kind == "task",
-                "schema_version": 3, **({"points": t.points} if t.graded else {})}
-        if c.cell_type == "code":
-            cell["outputs"] = c.outputs
-            cell["execution_count"] = c.execution_count
-        cells.append(cell)
-    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                        "language": "python"}}}
-
-
 def timing_file(course: Course, exercise: str, notebook: str) -> Path:
     """Where ``course release`` records the reference solution's time per cell."""
     return course.work / "timing" / exercise / f"{notebook}.json"
@@ -124,12 +100,29 @@ def job_limits(limits: Limits, clean: Sanitized, timing: Path | None) -> Limits:
     return limits if limits.budget else replace(limits, budget=max(BUDGET_FLOOR, 3 * limits.timeout))
 
 
-def _worker_loop(worker_box: list, make_worker, jobs: "queue.Queue", out: "queue.Queue",
-                 limits: Limits) -> None:
+def _worker_loop(worker_box: list, early_worker, jobs: "queue.Queue", out: "queue.Queue") -> None:
+    """One worker thread: start a worker at once (``early_worker``), then grade jobs until ``None``.
+
+    Each job arrives as ``(job, make_worker, limits)``; ``make_worker`` is ``None`` when the early
+    worker serves. The worker is started by this thread because the sandbox ends with the thread
+    that launched it.
+    """
+    try:
+        worker_box[0] = early_worker()
+    except Exception:  # the first student's run tries again and says why
+        worker_box[0] = None
     while True:
-        job = jobs.get()
-        if job is None:
+        item = jobs.get()
+        if item is None:
             return
+        job, make_worker, limits = item
+        if make_worker is None:
+            make_worker = early_worker
+        elif early_worker is not None:  # the class needs modules the early worker lacks
+            if worker_box[0] is not None:
+                worker_box[0].close()
+                worker_box[0] = None
+            early_worker = None
         started = time.perf_counter()
         try:
             results = _run_job(worker_box, make_worker, job, limits)
@@ -167,9 +160,6 @@ def _run_job(worker_box: list, make_worker, job: Job, limits: Limits) -> list[Ru
 
 def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list[Record]:
     """Grade every submission of ``exercise``; returns the records (also saved to disk)."""
-    from .gradebook_io import has_assignment, open_gradebook, register_assignment
-    from .template import load_templates
-
     course.check_exercise(exercise)
     from .records import id_problem
 
@@ -186,113 +176,62 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
     if not students:
         raise CourseError(f"no submissions for {exercise} in {course.submitted} "
                           f"(expected {course.submitted}/STUDENT/{exercise}/): run `course collect`")
+    spec = default_spec(course.root, course.hidden_folders(), choose_mode(opts.sandbox))
+    # the workers start (a second of imports) while the gradebook opens and submissions are read
+    early_warm = folder_imports(course.source / exercise)
+    boxes: list[list] = [[None] for _ in range(max(1, min(opts.jobs, len(students))))]
+    jobs_q: queue.Queue = queue.Queue()
+    out_q: queue.Queue = queue.Queue()
+    threads = [threading.Thread(target=_worker_loop, daemon=True,
+                                args=(box, lambda: Worker(spec, early_warm), jobs_q, out_q)) for box in boxes]
+    for t in threads:
+        t.start()
+    try:
+        return _grade_with(course, exercise, opts, students, spec, early_warm, jobs_q, out_q, log)
+    finally:
+        for _ in threads:
+            jobs_q.put(None)
+        for t in threads:
+            t.join(timeout=60)
+        for box in boxes:
+            if box[0] is not None:
+                box[0].close()
+                box[0] = None
+
+
+def _grade_with(course: Course, exercise: str, opts: Options, students: list[str], spec, early_warm: list[str],
+                jobs_q: "queue.Queue", out_q: "queue.Queue", log) -> list[Record]:
+    """:func:`grade_class` once its worker threads run: gradebook, submissions, results (threads ended by the caller)."""
+    from .gradebook_io import has_assignment, open_gradebook, register_assignment
+    from .template import load_templates
+
     with open_gradebook(course) as gb:
         if not has_assignment(gb, exercise):
             log(f"{exercise} is not in the gradebook yet: registering it with nbgrader")
             register_assignment(course, exercise)
     with open_gradebook(course) as gb:
         templates = load_templates(gb, exercise, course.source)
-        mode = choose_mode(opts.sandbox)
-        spec = default_spec(course.root, course.hidden_folders(), mode)
         limits = Limits(timeout=opts.timeout, memory=opts.memory, unchanged_arguments=course.unchanged_arguments,
                         budget=opts.budget)
         timing = {t.name: timing_file(course, exercise, t.name) for t in templates} if opts.derived else {}
         warm = warm_modules(templates, course.source / exercise)
-        jobs_q: queue.Queue = queue.Queue()
-        out_q: queue.Queue = queue.Queue()
+        # a test that imports a module no notebook in the folder does: workers start afresh with it
+        make_worker = None if set(warm) <= set(early_warm) else (lambda: Worker(spec, warm))
         prepared = [prepare_safely(course, exercise, s, templates) for s in students]
         for job in prepared:
             job.timing = {name: path for name, path in timing.items() if path.is_file()}
-        n_workers = max(1, min(opts.jobs, len(prepared)))
-        boxes: list[list] = [[None] for _ in range(n_workers)]
-        threads = [threading.Thread(target=_worker_loop, daemon=True,
-                                    args=(boxes[i], lambda: Worker(spec, warm), jobs_q, out_q, limits))
-                   for i in range(n_workers)]
-        for job in prepared:
-            jobs_q.put(job)
-        for _ in threads:
-            jobs_q.put(None)
-        for t in threads:
-            t.start()
+            jobs_q.put((job, make_worker, limits))
         records = []
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(prepared), desc=f"grading {exercise}", unit="student",
-                   disable=not opts.progress)
-        try:
+        with tqdm(total=len(prepared), desc=f"grading {exercise}", unit="student", disable=not opts.progress) as bar:
             for _ in prepared:
                 job, results = out_q.get()
                 try:
                     finish(job, results)
-                    _store(course, gb, job)
+                    store(course, gb, job)
                 except Exception as exc:  # one student's problem never stops the class
                     gb.db.rollback()
-                    _store_failure(course, gb, job, f"the grade could not be stored ({type(exc).__name__}: {exc})")
+                    store_failure(course, gb, job, f"the grade could not be stored ({type(exc).__name__}: {exc})")
                 records.append(job.record)
                 bar.update(1)
-        finally:
-            bar.close()
-            for t in threads:
-                t.join(timeout=60)
-            for box in boxes:
-                if box[0] is not None:
-                    box[0].close()
     return sorted(records, key=lambda r: r.student)
-
-
-def _store_failure(course: Course, gb, job: Job, why: str) -> None:
-    """Record a student whose results could not be stored as an error, without their notebook."""
-    from .gradebook_io import write_record
-
-    record = job.record
-    record.status = "error"
-    record.reasons.append(why)
-    record.scores = {}
-    try:
-        write_record(gb, record, None)
-    except Exception:
-        gb.db.rollback()
-    try:
-        record.save(course.status_dir(record.exercise))
-    except (OSError, ValueError):
-        pass
-
-
-def _store(course: Course, gb, job: Job) -> None:
-    from .gradebook_io import write_record
-    from .records import load_record
-
-    record = job.record
-    dest = course.autograded / record.student / record.exercise
-    dest.mkdir(parents=True, exist_ok=True)
-    for tpl, clean in job.notebooks:
-        if clean is not None:
-            path = dest / f"{tpl.name}.ipynb"
-            path.write_text(json.dumps(graded_notebook(clean, tpl), indent=1), encoding="utf-8")
-    (dest / "timestamp.txt").unlink(missing_ok=True)
-    if record.timestamp:
-        (dest / "timestamp.txt").write_text(record.timestamp + "\n", encoding="utf-8")
-    previous = load_record(course.status_dir(record.exercise), record.student)
-    try:
-        late = write_record(gb, record, record.timestamp, previous)
-    except Exception as exc:  # a malformed timestamp must not stop the class
-        gb.db.rollback()
-        record.reasons.append(f"timestamp {record.timestamp!r} not understood ({exc}); stored without it")
-        late = write_record(gb, record, None, previous)
-    if late > 0:
-        record.seconds_late = late
-        record.reasons.append(f"late by {_duration(late)} (by {record.time_source or 'timestamp.txt'})")
-    if record.status == "graded" and record.reasons:
-        record.status = "flagged"
-        for nb in gb.find_submission(record.exercise, record.student).notebooks:
-            nb.flagged = True
-        gb.db.commit()
-    record.save(course.status_dir(record.exercise))
-
-
-def _duration(seconds: float) -> str:
-    """``2 days 5 h``, ``3 h 12 min`` or ``4 min 10 s``: as precise as a reader needs."""
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    if days:
-        return f"{days} day{'s' if days > 1 else ''} {hours} h"
-    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"

@@ -89,9 +89,10 @@ def write_record(gb, record: Record, timestamp: str | None, previous: Record | N
         sub = gb.update_or_create_submission(record.exercise, record.student)
         sub.timestamp = None  # an earlier collect's time is not this submission's
     old = previous.digests if previous is not None else {}
-    for key, max_score in record.max_scores.items():
+    grades = {f"{nb.name}:{g.name}": g for nb in sub.notebooks for g in nb.grades}  # one load, not a query per cell
+    for key in record.max_scores:
         nb_name, gid = key.split(":", 1)
-        grade = gb.find_grade(gid, nb_name, record.exercise, record.student)
+        grade = grades.get(key) or gb.find_grade(gid, nb_name, record.exercise, record.student)
         score = None if record.status == "error" else record.scores.get(key)
         grade.auto_score = score
         changed = key in record.digests and key in old and record.digests[key] != old[key]

@@ -20,7 +20,7 @@ from .sanitize import Sanitized, SubmissionError, parse_notebook, sanitize
 from .scan import scan_sources
 from .template import NotebookTemplate
 
-__all__ = ["Job", "MAX_NOTEBOOK_BYTES", "MAX_EXTRA_BYTES", "warm_modules", "prepare", "prepare_safely"]
+__all__ = ["Job", "MAX_NOTEBOOK_BYTES", "MAX_EXTRA_BYTES", "warm_modules", "folder_imports", "prepare", "prepare_safely"]
 
 LMS_FILE = "lms.json"  # written by `course collect`: the LMS, the student's name and late marker
 MAX_NOTEBOOK_BYTES = 50 << 20
@@ -38,6 +38,26 @@ class Job:
     timing: dict = field(default_factory=dict)  # notebook name -> the reference run's timing file
 
 
+def _code_sources(path: Path) -> list[str]:
+    """The code cells of one notebook file (none when it cannot be read)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                for c in cells if c.get("cell_type") == "code"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _imported(sources: list[str]) -> list[str]:
+    names = ["numpy"]
+    for source in sources:
+        for a, b in IMPORT_RE.findall(source):
+            name = a or b
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
 def warm_modules(templates: list[NotebookTemplate], folder: Path | None = None) -> list[str]:
     """Modules the instructor's notebooks import: pre-imported once in every zygote.
 
@@ -46,20 +66,17 @@ def warm_modules(templates: list[NotebookTemplate], folder: Path | None = None) 
     """
     sources = [c.source for tpl in templates for c in tpl.cells if c.cell_type == "code"]
     for tpl in templates:
-        path = (folder / f"{tpl.name}.ipynb") if folder else None
-        try:
-            cells = json.loads(path.read_text(encoding="utf-8"))["cells"] if path else []
-            sources += ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                        for c in cells if c.get("cell_type") == "code"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    names = ["numpy"]
-    for source in sources:
-        for a, b in IMPORT_RE.findall(source):
-            name = a or b
-            if name and name not in names:
-                names.append(name)
-    return names
+        if folder is not None:
+            sources += _code_sources(folder / f"{tpl.name}.ipynb")
+    return _imported(sources)
+
+
+def folder_imports(folder: Path) -> list[str]:
+    """The modules the source notebooks in ``folder`` import, read before the gradebook is open.
+
+    Workers started with these serve the class unless :func:`warm_modules` finds more.
+    """
+    return _imported([source for path in sorted(folder.glob("*.ipynb")) for source in _code_sources(path)])
 
 
 def prepare(course: Course, exercise: str, student: str, templates: list[NotebookTemplate]) -> Job:
