@@ -243,6 +243,12 @@ def _text(result, index):
     return "".join(o.get("text", "") for o in result.cells[index]["outputs"] if o["output_type"] == "stream")
 
 
+def _traceback(result, index):
+    """The one error a cell shows: its name and its traceback as one text."""
+    (error,) = [o for o in result.cells[index]["outputs"] if o["output_type"] == "error"]
+    return error["ename"], "\n".join(error["traceback"])
+
+
 def _error(result, index):
     errors = [o for o in result.cells[index]["outputs"] if o["output_type"] == "error"]
     return errors[0]["ename"] if errors else None
@@ -390,9 +396,8 @@ def test_a_failing_call_shows_where_in_the_students_cells_it_failed(worker):
         "def helper(W):\n    return W @ np.ones(7)\n\ndef project(W, x):\n    return helper(W)\n",
         ("test", "project(np.ones((2, 3)), 1)"),
     ])
-    (error,) = [o for o in result.cells[2]["outputs"] if o["output_type"] == "error"]
-    text = "\n".join(error["traceback"])
-    assert error["ename"] == "ValueError"
+    ename, text = _traceback(result, 2)
+    assert ename == "ValueError"
     assert "ipython-input-3-" in text  # numbered like the cell (execution count 3), as feedback expects
     assert "project() in cell In [2], line 5: return helper(W)" in text
     assert "helper() in cell In [2], line 2: return W @ np.ones(7)" in text
@@ -407,9 +412,8 @@ def test_a_failing_test_line_is_quoted_without_the_lines_around_it(worker):
         "def f(x):\n    return x\n",
         ("test", "first_line = 1\nassert f(2) == 3, 'f(2) should be 3'\nlast_line = 4"),
     ])
-    (error,) = [o for o in result.cells[1]["outputs"] if o["output_type"] == "error"]
-    text = "\n".join(error["traceback"])
-    assert "assert f(2) == 3" in text and "f(2) should be 3" in text
+    ename, text = _traceback(result, 1)
+    assert ename == "AssertionError" and "assert f(2) == 3" in text and "f(2) should be 3" in text
     assert "first_line" not in text and "last_line" not in text
 
 
