@@ -93,8 +93,9 @@ def plot_best_cosines(best: Sequence[float] | np.ndarray, *, threshold: float = 
     found = best > threshold
     ax.bar(np.arange(best.size), best, width=1.0, color=np.where(found, PALETTE[2], PALETTE[3]))
     ax.axhline(threshold, color="black", linestyle="--", linewidth=1.0)
-    ax.text(best.size - 0.5, threshold + 0.01, f"{int(found.sum())} of {best.size} above {threshold:g}",
-            ha="right", va="bottom", fontsize=9)
+    ax.text(0.03, threshold - 0.04, f"{int(found.sum())} of {best.size} above {threshold:g} (green): recovered",
+            transform=ax.get_yaxis_transform(), ha="left", va="top", fontsize=9,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 2})
     ax.set_ylim(min(0.0, float(best.min())), 1.05)
     ax.set_xlim(-0.5, best.size - 0.5)
     ax.set_title(title)

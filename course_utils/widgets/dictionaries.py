@@ -91,7 +91,7 @@ def latent_browser(compute: Callable[..., Mapping[str, Any]], n_latents: int, *,
         latent = int(controls["latent"].value)
         out = compute(latent)
         plot_latent_contexts(out["contexts"], title=f"latent {latent}: strongest activations", ax=axes[0])
-        plot_token_bars(out["tokens"], np.asarray(out["logits"], dtype=float), highlight=0,
+        plot_token_bars(out["tokens"], np.asarray(out["logits"], dtype=float),
                         title="tokens its decoder direction raises", ylabel="logit", ax=axes[1])
         return describe(latent) if describe is not None else ""
 
