@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     CHROMIUM_ARGS.append("--no-sandbox")
 
+NUMBER = r"[-−]?\d+(\.\d+)?"  # a numeric slider readout
 OUTPUT_IMAGE = ".jp-OutputArea-output img"
 STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
@@ -194,9 +195,10 @@ def explorer_cells(page: Any) -> Any:
     return cells.filter(has=page.locator(OUTPUT_IMAGE))
 
 
-def readout_number(readout: str) -> float:
-    """A slider readout as a number (ipywidgets writes negative numbers with a Unicode minus sign)."""
-    return float(readout.replace("−", "-"))
+def readout_value(readout: str) -> float | str:
+    """A slider readout as a number (ipywidgets writes negative numbers with a Unicode minus sign),
+    or as the option's name for a selection slider."""
+    return float(readout.replace("−", "-")) if re.fullmatch(NUMBER, readout) else readout
 
 
 def step_slider(cell: Any, index: int) -> None:
@@ -218,12 +220,12 @@ def step_slider(cell: Any, index: int) -> None:
 
     wait_for(redrawn, 30, f"slider {index}'s readout and its picture to change after one arrow-key step")
     after_value = readout.inner_text().strip()
-    number = r"[-−]?\d+(\.\d+)?"
-    if not re.fullmatch(number, before_value):  # a selection slider: its readout names the option, which changed
-        assert not re.fullmatch(number, after_value), f"readout went from a name {before_value!r} to {after_value!r}"
+    before, after = readout_value(before_value), readout_value(after_value)
+    if isinstance(before, str):  # a selection slider: its readout names the option, which changed
+        assert isinstance(after, str), f"readout went from a name {before_value!r} to {after_value!r}"
         return
-    assert re.fullmatch(number, after_value), f"unexpected readout {after_value!r}"
-    step = readout_number(after_value) - readout_number(before_value)
+    assert not isinstance(after, str), f"unexpected readout {after_value!r}"
+    step = after - before
     assert (step < 0) if at_max else (step > 0), (
         f"readout went from {before_value} to {after_value}; expected a step {'down' if at_max else 'up'}"
     )

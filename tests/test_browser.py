@@ -76,11 +76,7 @@ def _rapid_moves(page: Any, lab: bs.LabServer, lesson: str, cell: Any, index: in
     handle.focus()
     for _ in range(presses):
         handle.press("ArrowLeft" if at_max else "ArrowRight", delay=0)
-    readout = slider.locator(".widget-readout").inner_text().strip()
-    try:
-        final: float | str = bs.readout_number(readout)
-    except ValueError:  # a selection slider's readout names its option
-        final = readout
+    final = bs.readout_value(slider.locator(".widget-readout").inner_text().strip())
 
     def settled() -> bool:
         drawn = bs.drawn_for(cell).get(label)

@@ -417,16 +417,19 @@ def test_a_worker_thread_starts_its_worker_early_and_replaces_it_when_the_class_
         def run(self, cells, limits, files, notebook):
             return grade.RunResult(fatal=f"run by the {self.kind} worker")
 
-    def graded_by(make_worker) -> tuple[list, list]:
+    def graded_by(needed: list[str]) -> tuple[list, list]:
         made.clear()
         box: list = [None]
         jobs, out = queue.Queue(), queue.Queue()
-        thread = threading.Thread(target=grade._worker_loop, args=(box, lambda: Fake("early"), jobs, out))
+        def start(modules: list[str]) -> Fake:
+            return Fake("early" if modules == ["numpy"] else "full")
+
+        thread = threading.Thread(target=grade._worker_loop, args=(box, start, ["numpy"], jobs, out))
         thread.start()
         tpl = NotebookTemplate("nb", [])
         for student in ("a", "b"):
             job = grade.Job(record=grade.Record(student=student, exercise="ex"), notebooks=[(tpl, object())])
-            jobs.put((job, make_worker, Limits(timeout=5)))
+            jobs.put((job, needed, Limits(timeout=5)))
         jobs.put(None)
         thread.join(10)
         box[0].close()
@@ -436,5 +439,5 @@ def test_a_worker_thread_starts_its_worker_early_and_replaces_it_when_the_class_
     with unittest.mock.patch.object(grade, "run_plan", lambda clean: []), \
             unittest.mock.patch.object(grade, "job_limits", lambda limits, clean, timing: limits):
         early, full = ["run by the early worker"], ["run by the full worker"]
-        assert graded_by(None) == ([early, early], ["early"])
-        assert graded_by(lambda: Fake("full")) == ([full, full], ["early", "full"])
+        assert graded_by(["numpy"]) == ([early, early], ["early"])
+        assert graded_by(["numpy", "scipy"]) == ([full, full], ["early", "full"])

@@ -100,32 +100,27 @@ def job_limits(limits: Limits, clean: Sanitized, timing: Path | None) -> Limits:
     return limits if limits.budget else replace(limits, budget=max(BUDGET_FLOOR, 3 * limits.timeout))
 
 
-def _worker_loop(worker_box: list, early_worker, jobs: "queue.Queue", out: "queue.Queue") -> None:
-    """One worker thread: start a worker at once (``early_worker``), then grade jobs until ``None``.
+def _worker_loop(worker_box: list, make_worker, modules: list[str], jobs: "queue.Queue", out: "queue.Queue") -> None:
+    """One worker thread: start a worker with ``modules`` pre-imported at once, then grade jobs until ``None``.
 
-    Each job arrives as ``(job, make_worker, limits)``; ``make_worker`` is ``None`` when the early
-    worker serves. The worker is started by this thread because the sandbox ends with the thread
-    that launched it.
+    Each job arrives as ``(job, modules_needed, limits)``; when the class needs a module the running
+    worker lacks, it is replaced before that job. ``make_worker(modules)`` starts a worker; this
+    thread starts it because the sandbox ends with the thread that launched it.
     """
     try:
-        worker_box[0] = early_worker()
+        worker_box[0] = make_worker(modules)
     except Exception:  # the first student's run tries again and says why
         worker_box[0] = None
-    while True:
-        item = jobs.get()
-        if item is None:
-            return
-        job, make_worker, limits = item
-        if make_worker is None:
-            make_worker = early_worker
-        elif early_worker is not None:  # the class needs modules the early worker lacks
+    while (item := jobs.get()) is not None:
+        job, needed, limits = item
+        if not set(needed) <= set(modules):
             if worker_box[0] is not None:
                 worker_box[0].close()
                 worker_box[0] = None
-            early_worker = None
+            modules = needed
         started = time.perf_counter()
         try:
-            results = _run_job(worker_box, make_worker, job, limits)
+            results = _run_job(worker_box, lambda: make_worker(modules), job, limits)
         except Exception as exc:  # a failure while running one student is that student's error
             job.record.status = "error"
             job.record.reasons.append(f"{SANDBOX_FAILED}: {type(exc).__name__}: {exc}")
@@ -183,11 +178,12 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
     jobs_q: queue.Queue = queue.Queue()
     out_q: queue.Queue = queue.Queue()
     threads = [threading.Thread(target=_worker_loop, daemon=True,
-                                args=(box, lambda: Worker(spec, early_warm), jobs_q, out_q)) for box in boxes]
+                                args=(box, lambda modules: Worker(spec, modules), early_warm, jobs_q, out_q))
+               for box in boxes]
     for t in threads:
         t.start()
     try:
-        return _grade_with(course, exercise, opts, students, spec, early_warm, jobs_q, out_q, log)
+        return _grade_with(course, exercise, opts, students, jobs_q, out_q, log)
     finally:
         for _ in threads:
             jobs_q.put(None)
@@ -199,8 +195,8 @@ def grade_class(course: Course, exercise: str, opts: Options, log=print) -> list
                 box[0] = None
 
 
-def _grade_with(course: Course, exercise: str, opts: Options, students: list[str], spec, early_warm: list[str],
-                jobs_q: "queue.Queue", out_q: "queue.Queue", log) -> list[Record]:
+def _grade_with(course: Course, exercise: str, opts: Options, students: list[str], jobs_q: "queue.Queue",
+                out_q: "queue.Queue", log) -> list[Record]:
     """:func:`grade_class` once its worker threads run: gradebook, submissions, results (threads ended by the caller)."""
     from .gradebook_io import has_assignment, open_gradebook, register_assignment
     from .template import load_templates
@@ -214,13 +210,11 @@ def _grade_with(course: Course, exercise: str, opts: Options, students: list[str
         limits = Limits(timeout=opts.timeout, memory=opts.memory, unchanged_arguments=course.unchanged_arguments,
                         budget=opts.budget)
         timing = {t.name: timing_file(course, exercise, t.name) for t in templates} if opts.derived else {}
-        warm = warm_modules(templates, course.source / exercise)
-        # a test that imports a module no notebook in the folder does: workers start afresh with it
-        make_worker = None if set(warm) <= set(early_warm) else (lambda: Worker(spec, warm))
+        warm = warm_modules(templates, course.source / exercise)  # more than early_warm: workers restart
         prepared = [prepare_safely(course, exercise, s, templates) for s in students]
         for job in prepared:
             job.timing = {name: path for name, path in timing.items() if path.is_file()}
-            jobs_q.put((job, make_worker, limits))
+            jobs_q.put((job, warm, limits))
         records = []
         from tqdm.auto import tqdm
         with tqdm(total=len(prepared), desc=f"grading {exercise}", unit="student", disable=not opts.progress) as bar:
